@@ -1,0 +1,69 @@
+"""The `govbot` command line: run, demo, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import SettingsError, load_settings
+
+
+def _configure_logging(level: str, fmt: str, console: bool) -> None:
+    chosen = logging.WARNING if console and level == "INFO" else getattr(logging, level)
+    if fmt == "json":
+        pattern = (
+            '{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}'
+        )
+    else:
+        pattern = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    logging.basicConfig(level=chosen, format=pattern, stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Discord/Telegram, or the console chat when no token is set")
+    demo = sub.add_parser("demo", help="play a scripted community on a fresh database")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="charts folder")
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="re-check the hash chain and re-tally every result")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"govbot: {error}", file=sys.stderr)
+        return 2
+    console = args.command in ("run", "demo") and not (
+        settings.telegram.token or settings.discord.token
+    )
+    _configure_logging(settings.log_level, settings.log_format, console)
+    if args.command == "run":
+        from bot.app import run
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+        return 0
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(settings, args.out))
+    if args.command == "audit":
+        from bot.audit_cli import verify_command
+
+        return asyncio.run(verify_command(settings))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Wiring: settings → storage → Deps → Dispatcher → adapters, run in one TaskGroup.
+
+Built once per process; no module-level singletons. With no platform token the console
+chat runs; with DISCORD_TOKEN and/or TELEGRAM_TOKEN those adapters run side by side on
+the same dispatcher and database. A scheduler task closes proposals at their end time
+(and, at start-up, those that ended while the bot was down) and routes the result cards
+to the adapter of each platform the proposal was posted on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.adapters.base import Adapter
+from bot.settings import Settings
+from handlers.closing import close_due
+from handlers.commands import build_dispatcher
+from handlers.deps import Deps
+from handlers.dispatch import Dispatcher
+from handlers.ports import Clock, SystemClock
+from handlers.types import Reply
+from storage import Storage, open_storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Everything below the adapters."""
+
+    settings: Settings
+    storage: Storage
+    deps: Deps
+    dispatcher: Dispatcher
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+
+    async def route(self, replies: list[Reply]) -> None:
+        """Deliver replies that name their place (scheduled results) to their platform."""
+        for reply in replies:
+            platform = reply.where.platform if reply.where else None
+            adapter = self.adapters.get(platform or "")
+            if adapter is None:
+                log.warning("no adapter for reply platform=%s", platform)
+                continue
+            try:
+                await adapter.deliver(reply)
+            except Exception:
+                log.exception("delivering a scheduled reply failed platform=%s", platform)
+
+    async def close_due(self) -> None:
+        await self.route(await close_due(self.deps))
+
+    async def close(self) -> None:
+        await self.storage.close()
+
+
+async def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
+    storage = await open_storage(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
+    home_spaces: dict[str, str] = {"console": "console"}
+    if settings.telegram.home_chat_id:
+        home_spaces["telegram"] = settings.telegram.home_chat_id
+    if settings.discord.home_guild_id:
+        home_spaces["discord"] = settings.discord.home_guild_id
+    deps = Deps(
+        storage=storage,
+        policy=settings.policy,
+        clock=clock or SystemClock(),
+        charts_dir=settings.charts_dir,
+        home_spaces=home_spaces,
+        community_names={"console:console": settings.console.community},
+    )
+    return Core(settings, storage, deps, build_dispatcher(deps))
+
+
+def make_adapters(core: Core, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    """Pick the adapters: platforms whose token is set, else the console."""
+    settings = core.settings
+    if settings.telegram.token is not None:
+        from bot.adapters.telegram import TelegramAdapter
+
+        core.adapters["telegram"] = TelegramAdapter(core)
+    if settings.discord.token is not None:
+        from bot.adapters.discord import DiscordAdapter
+
+        core.adapters["discord"] = DiscordAdapter(core)
+    if not core.adapters:
+        from bot.adapters.console import ConsoleAdapter
+
+        core.adapters["console"] = ConsoleAdapter(core, stdin=stdin, stdout=stdout)
+
+
+async def _scheduler(core: Core) -> None:
+    interval = core.settings.scheduler.close_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await core.close_due()
+        except Exception:
+            log.exception("scheduled closing failed; will retry")
+
+
+async def run(
+    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> None:
+    """Serve until the console reaches end of input, or until SIGINT/SIGTERM."""
+    core = await build_core(settings)
+    try:
+        make_adapters(core, stdin=stdin, stdout=stdout)
+        await core.close_due()  # proposals that ended while we were down close now, once
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        scheduler = asyncio.create_task(_scheduler(core))
+        runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
+        scheduler.cancel()
+        for adapter in core.adapters.values():
+            await adapter.stop()
+        for task in [*runners, stopper, scheduler]:
+            task.cancel()
+        await asyncio.gather(*runners, scheduler, stopper, return_exceptions=True)
+        for task in runners:
+            if task.done() and not task.cancelled() and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        await core.close()

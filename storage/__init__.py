@@ -1,0 +1,49 @@
+"""Persistence for govbot: knows nothing of handlers, bots or platforms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database
+from storage.migrations import migrate
+from storage.repos.audit import AuditRepo
+from storage.repos.ballots import BallotRepo
+from storage.repos.communities import CommunityRepo, MemberRepo
+from storage.repos.proposals import CardRepo, ProposalRepo
+
+
+@dataclass
+class Storage:
+    """Every repository over one database, built once."""
+
+    db: Database
+    audit: AuditRepo
+    communities: CommunityRepo
+    members: MemberRepo
+    ballots: BallotRepo
+    proposals: ProposalRepo
+    cards: CardRepo
+
+    async def close(self) -> None:
+        await self.ballots.drain()
+        await self.db.close()
+
+
+async def open_storage(
+    url: str, *, sqlite_synchronous: str = "FULL", max_batch: int = 1000
+) -> Storage:
+    """Connect, migrate to the latest schema, and build the repositories."""
+    db = Database(url, sqlite_synchronous=sqlite_synchronous)
+    await migrate(db)
+    audit = AuditRepo(db)
+    communities = CommunityRepo(db, audit)
+    ballots = BallotRepo(db, audit, max_batch=max_batch)
+    return Storage(
+        db=db,
+        audit=audit,
+        communities=communities,
+        members=MemberRepo(db),
+        ballots=ballots,
+        proposals=ProposalRepo(db, audit, communities, ballots),
+        cards=CardRepo(db),
+    )

@@ -1,0 +1,144 @@
+"""The audit log: every state change appended to one SHA-256 hash chain.
+
+Each entry's hash covers the previous entry's hash and the entry's own canonical JSON,
+so altering, removing or reordering any stored entry breaks every hash after it.
+Appends happen inside `Database.write()`, which serialises writers across processes,
+so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import Database
+from storage.records import AuditEntry, dumps
+from storage.schema import audit_log
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry to append; seq, hashes are assigned by `append`."""
+
+    kind: str
+    subject: str
+    payload: dict[str, Any]
+    community_id: int | None
+    at: float
+
+
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: float,
+    community_id: int | None,
+    kind: str,
+    subject: str,
+    payload_text: str,
+) -> str:
+    """The chained hash of one entry; `govbot audit verify` recomputes exactly this."""
+    body = dumps(
+        {
+            "seq": seq,
+            "at": repr(at),
+            "community": community_id,
+            "kind": kind,
+            "subject": subject,
+            "payload": payload_text,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+class AuditRepo:
+    """Appends to and reads the chain."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def head(self, conn: AsyncConnection) -> tuple[int, str]:
+        row = (
+            await conn.execute(
+                select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+            )
+        ).first()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    async def append(self, conn: AsyncConnection, entries: list[NewEntry]) -> list[AuditEntry]:
+        """Chain and insert entries inside the caller's write transaction."""
+        if not entries:
+            return []
+        seq, prev = await self.head(conn)
+        rows: list[dict[str, Any]] = []
+        out: list[AuditEntry] = []
+        for new in entries:
+            seq += 1
+            text = dumps(new.payload)
+            digest = entry_hash(prev, seq, new.at, new.community_id, new.kind, new.subject, text)
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": new.at,
+                    "community_id": new.community_id,
+                    "kind": new.kind,
+                    "subject": new.subject,
+                    "payload": text,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            out.append(
+                AuditEntry(
+                    seq, new.at, new.community_id, new.kind, new.subject, new.payload, prev, digest
+                )
+            )
+            prev = digest
+        await conn.execute(audit_log.insert(), rows)
+        return out
+
+    async def entries(self, batch: int = 5000) -> AsyncIterator[tuple[AuditEntry, str]]:
+        """Every entry in order with its stored payload text (for re-hashing)."""
+        last = 0
+        while True:
+            async with self.db.read() as conn:
+                rows = (
+                    await conn.execute(
+                        select(audit_log)
+                        .where(audit_log.c.seq > last)
+                        .order_by(audit_log.c.seq)
+                        .limit(batch)
+                    )
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                m = row._mapping
+                try:
+                    payload = json.loads(m["payload"])
+                except ValueError:
+                    payload = {}
+                entry = AuditEntry(
+                    m["seq"],
+                    m["at"],
+                    m["community_id"],
+                    m["kind"],
+                    m["subject"],
+                    payload,
+                    m["prev_hash"],
+                    m["hash"],
+                )
+                yield entry, m["payload"]
+                last = m["seq"]
+
+    async def count(self) -> int:
+        async with self.db.read() as conn:
+            seq, _ = await self.head(conn)
+        return seq

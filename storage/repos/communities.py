@@ -1,0 +1,219 @@
+"""Communities, the platform spaces mapped to them, and their members."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import Database
+from storage.records import CommunityRecord, MemberRecord, dumps
+from storage.repos.audit import AuditRepo, NewEntry
+from storage.schema import communities, community_spaces, members
+
+
+def _community(row: Any) -> CommunityRecord:
+    m = row._mapping
+    return CommunityRecord(m["id"], m["key"], m["name"], json.loads(m["settings"] or "{}"))
+
+
+def _member(row: Any) -> MemberRecord:
+    m = row._mapping
+    return MemberRecord(
+        m["id"],
+        m["community_id"],
+        m["platform"],
+        m["user_id"],
+        m["display_name"],
+        m["first_seen"],
+        m["account_created"],
+    )
+
+
+class CommunityRepo:
+    """Resolves a platform space to its community, creating both on first sight.
+
+    Mappings never change once made, so they are cached per process; creation uses
+    insert-or-ignore so two processes meeting the same space agree on one row.
+    """
+
+    def __init__(self, db: Database, audit: AuditRepo) -> None:
+        self.db = db
+        self.audit = audit
+        self._insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        self._space_cache: dict[tuple[str, str], int] = {}
+
+    async def find_space(self, platform: str, space_id: str) -> int | None:
+        key = (platform, space_id)
+        if key in self._space_cache:
+            return self._space_cache[key]
+        async with self.db.read() as conn:
+            found = await conn.scalar(
+                select(community_spaces.c.community_id).where(
+                    community_spaces.c.platform == platform, community_spaces.c.space_id == space_id
+                )
+            )
+        if found is not None:
+            self._space_cache[key] = found
+        return found
+
+    async def ensure(self, key: str, name: str) -> CommunityRecord:
+        """The community with this key, created if new."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert(communities)
+                .values(key=key, name=name, created_at=time.time(), settings="{}")
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            row = (await conn.execute(select(communities).where(communities.c.key == key))).one()
+        return _community(row)
+
+    async def map_space(self, platform: str, space_id: str, community_id: int) -> int:
+        """Map a space to a community unless it is mapped already; returns the mapping."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert(community_spaces)
+                .values(platform=platform, space_id=space_id, community_id=community_id)
+                .on_conflict_do_nothing(index_elements=["platform", "space_id"])
+            )
+            mapped: int = await conn.scalar(
+                select(community_spaces.c.community_id).where(
+                    community_spaces.c.platform == platform, community_spaces.c.space_id == space_id
+                )
+            )
+        self._space_cache[(platform, space_id)] = mapped
+        return mapped
+
+    async def get(self, community_id: int) -> CommunityRecord:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(communities).where(communities.c.id == community_id))
+            ).one()
+        return _community(row)
+
+    async def update_settings(
+        self, community_id: int, settings: dict[str, Any], *, by: int, at: float
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(communities)
+                .where(communities.c.id == community_id)
+                .values(settings=dumps(settings))
+            )
+            await self.audit.append(
+                conn,
+                [
+                    NewEntry(
+                        "community.settings",
+                        f"community:{community_id}",
+                        settings | {"by": by},
+                        community_id,
+                        at,
+                    )
+                ],
+            )
+
+    async def next_proposal_number(self, conn: AsyncConnection, community_id: int) -> int:
+        """Allocate the next per-community proposal number atomically (inside a write)."""
+        await conn.execute(
+            update(communities)
+            .where(communities.c.id == community_id)
+            .values(next_proposal=communities.c.next_proposal + 1)
+        )
+        number: int = await conn.scalar(
+            select(communities.c.next_proposal).where(communities.c.id == community_id)
+        )
+        return number
+
+
+class MemberRepo:
+    """Members are platform accounts within a community, created on first sight."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        self._cache: dict[tuple[int, str, str], MemberRecord] = {}
+
+    async def ensure(
+        self,
+        community_id: int,
+        platform: str,
+        user_id: str,
+        display_name: str,
+        *,
+        account_created: float | None = None,
+        now: float | None = None,
+    ) -> MemberRecord:
+        key = (community_id, platform, user_id)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        async with self.db.read() as conn:
+            row = (await conn.execute(self._lookup(*key))).first()
+        if row is None:
+            async with self.db.write() as conn:
+                await conn.execute(
+                    self._insert(members)
+                    .values(
+                        community_id=community_id,
+                        platform=platform,
+                        user_id=user_id,
+                        display_name=display_name[:200],
+                        first_seen=now if now is not None else time.time(),
+                        account_created=account_created,
+                    )
+                    .on_conflict_do_nothing(index_elements=["community_id", "platform", "user_id"])
+                )
+                row = (await conn.execute(self._lookup(*key))).one()
+        record = _member(row)
+        self._cache[key] = record
+        return record
+
+    @staticmethod
+    def _lookup(community_id: int, platform: str, user_id: str) -> Any:
+        return select(members).where(
+            members.c.community_id == community_id,
+            members.c.platform == platform,
+            members.c.user_id == user_id,
+        )
+
+    async def get(self, member_id: int) -> MemberRecord | None:
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(members).where(members.c.id == member_id))).first()
+        return _member(row) if row else None
+
+    async def names(self, member_ids: set[int]) -> dict[int, str]:
+        if not member_ids:
+            return {}
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(members.c.id, members.c.display_name).where(members.c.id.in_(member_ids))
+            )
+            return {row[0]: row[1] for row in rows}
+
+    async def find_by_name(self, community_id: int, name: str) -> MemberRecord | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(members)
+                    .where(
+                        members.c.community_id == community_id,
+                        func.lower(members.c.display_name) == name.lower(),
+                    )
+                    .limit(1)
+                )
+            ).first()
+        return _member(row) if row else None
+
+    async def count(self, community_id: int) -> int:
+        async with self.db.read() as conn:
+            total: int = await conn.scalar(
+                select(func.count())
+                .select_from(members)
+                .where(members.c.community_id == community_id)
+            )
+        return total

@@ -55,7 +55,11 @@ class Database:
         if self.dialect == "sqlite":
             if make_url(driver_url).database in (None, "", ":memory:"):
                 kwargs["poolclass"] = StaticPool
-            self.engine: AsyncEngine = create_async_engine(driver_url, **kwargs)
+            # Every transaction ends in an explicit commit or rollback, so the pool's extra
+            # reset-on-return rollback would only add a round trip to the driver thread.
+            self.engine: AsyncEngine = create_async_engine(
+                driver_url, pool_reset_on_return=None, **kwargs
+            )
             self._install_sqlite_hooks(sqlite_synchronous)
         else:
             self.engine = create_async_engine(driver_url, pool_size=pool_size, max_overflow=10)

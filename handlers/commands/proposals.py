@@ -17,9 +17,9 @@ from storage.repos.proposals import NewProposal
 ID = Param("id", int, "the proposal number, e.g. 12", autocomplete="proposal")
 
 
-async def find_proposal(ctx: Context, number: int) -> ProposalRecord:
+async def find_proposal(ctx: Context, number: int, *, cached: bool = False) -> ProposalRecord:
     community = await ctx.community()
-    proposal = await ctx.deps.storage.proposals.get(community.id, number)
+    proposal = await ctx.deps.storage.proposals.get(community.id, number, cached=cached)
     if proposal is None:
         raise NotFound(f"There is no proposal #{number} here. See /proposals.")
     return proposal

@@ -89,7 +89,7 @@ def register(registry: Registry) -> None:
         writes=True,
     )
     async def vote(ctx: Context, args: dict[str, Any]) -> list[Reply]:
-        proposal = await find_proposal(ctx, args["id"])
+        proposal = await find_proposal(ctx, args["id"], cached=True)
         return await cast_vote(ctx, proposal, args["ballot"])
 
     @registry.press("vote")

@@ -46,6 +46,7 @@ class CommunityRepo:
         self.audit = audit
         self._insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         self._space_cache: dict[tuple[str, str], int] = {}
+        self._records: dict[int, CommunityRecord] = {}
 
     async def find_space(self, platform: str, space_id: str) -> int | None:
         key = (platform, space_id)
@@ -88,12 +89,16 @@ class CommunityRepo:
         self._space_cache[(platform, space_id)] = mapped
         return mapped
 
-    async def get(self, community_id: int) -> CommunityRecord:
+    async def get(self, community_id: int, *, fresh: bool = False) -> CommunityRecord:
+        """The community; cached per process (settings changes here refresh the cache)."""
+        if not fresh and community_id in self._records:
+            return self._records[community_id]
         async with self.db.read() as conn:
             row = (
                 await conn.execute(select(communities).where(communities.c.id == community_id))
             ).one()
-        return _community(row)
+        record = self._records[community_id] = _community(row)
+        return record
 
     async def update_settings(
         self, community_id: int, settings: dict[str, Any], *, by: int, at: float
@@ -104,6 +109,7 @@ class CommunityRepo:
                 .where(communities.c.id == community_id)
                 .values(settings=dumps(settings))
             )
+            self._records.pop(community_id, None)
             await self.audit.append(
                 conn,
                 [

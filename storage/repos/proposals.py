@@ -51,6 +51,7 @@ class ProposalRepo:
         self.audit = audit
         self.communities = communities
         self.ballots = ballots
+        self._open: dict[tuple[int, int], ProposalRecord] = {}
 
     async def create(self, new: NewProposal) -> ProposalRecord:
         async with self.db.write() as conn:
@@ -97,7 +98,15 @@ class ProposalRepo:
         row = (await conn.execute(select(proposals).where(where))).one()
         return ProposalRecord.from_row(row)
 
-    async def get(self, community_id: int, number: int) -> ProposalRecord | None:
+    async def get(
+        self, community_id: int, number: int, *, cached: bool = False
+    ) -> ProposalRecord | None:
+        """By per-community number. `cached=True` serves open proposals from memory: the
+        hot vote path needs only their fixed fields, and every write re-checks the status
+        inside its own transaction, so a stale copy can never let a late ballot in."""
+        key = (community_id, number)
+        if cached and key in self._open:
+            return self._open[key]
         async with self.db.read() as conn:
             row = (
                 await conn.execute(
@@ -106,7 +115,12 @@ class ProposalRepo:
                     )
                 )
             ).first()
-        return ProposalRecord.from_row(row) if row else None
+        record = ProposalRecord.from_row(row) if row else None
+        if record is not None and record.status == "open":
+            self._open[key] = record
+        else:
+            self._open.pop(key, None)
+        return record
 
     async def by_id(self, proposal_id: int) -> ProposalRecord | None:
         async with self.db.read() as conn:
@@ -184,6 +198,7 @@ class ProposalRepo:
             if changed.rowcount != 1:
                 return None
             proposal = await self._get(conn, proposals.c.id == proposal_id)
+            self._open.pop((proposal.community_id, proposal.number), None)
             ballots = await self.ballots.for_proposal(proposal_id, conn)
             result = await decide(proposal, ballots)
             [entry] = await self.audit.append(
@@ -215,6 +230,7 @@ class ProposalRepo:
             if changed.rowcount != 1:
                 return None
             proposal = await self._get(conn, proposals.c.id == proposal_id)
+            self._open.pop((proposal.community_id, proposal.number), None)
             await self.audit.append(
                 conn,
                 [

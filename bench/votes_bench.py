@@ -38,7 +38,9 @@ async def _measure(voters: int, votes_each: int) -> tuple[float, list[float], in
             community_id = await core.storage.communities.find_space("console", "console")
             assert community_id is not None
             for voter in actors:  # members exist before the clock starts
-                await core.storage.members.ensure(community_id, "console", voter.user_id, voter.user_id)
+                await core.storage.members.ensure(
+                    community_id, "console", voter.user_id, voter.user_id
+                )
             latencies: list[float] = []
             choices = ("yes", "no", "maybe")
             for voter in actors:  # warm the per-process caches; steady state is measured

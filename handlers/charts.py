@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,9 @@ def bar_chart(
 ) -> Path:
     """Draw a horizontal bar per choice, the winner highlighted; returns the file path."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Fonts lack glyphs for some emoji in choice names; the bar is still right, so the
+    # "Glyph missing" warning would only be noise on the console.
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
     height = 1.2 + 0.45 * len(labels)
     fig, ax = plt.subplots(figsize=(7, height), dpi=100)
     try:

@@ -301,7 +301,11 @@ def parse_ballot(method: str, choices: Sequence[str], text: str) -> Selection:
 
     # weighted, quadratic
     shares: dict[int, float] = {}
-    for part in _split(body, ","):
+    parts = _split(body, ",")
+    if len(parts) == 1 and "=" not in parts[0]:
+        # A lone choice name is the whole share: "/vote 5 no" means no=100.
+        return {_resolve(method, choices, parts[0]): 1.0}
+    for part in parts:
         if "=" not in part:
             raise _bad(
                 method,

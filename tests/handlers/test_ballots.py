@@ -115,7 +115,8 @@ def test_unknown_choice_message_is_exact() -> None:
         ("weighted", ABC, "a=1e999", "positive number"),
         ("weighted", ABC, "a=", "positive number"),
         ("quadratic", ABC, "a=1_000", "positive number"),
-        ("weighted", ABC, "a", "Give each choice a share"),
+        ("weighted", ABC, "a, b", "Give each choice a share"),
+        ("quadratic", ABC, "a=2, b", "Give each choice a share"),
         ("weighted", ABC, "d=5", 'Unknown choice "d"'),
     ],
 )
@@ -361,3 +362,9 @@ def test_validate_choices_refusals(choices: list[str], fragment: str) -> None:
     with pytest.raises(BadArguments) as info:
         validate_choices(choices)
     assert fragment in info.value.message
+
+
+def test_a_lone_choice_is_its_whole_share() -> None:
+    """`/vote 5 no` on a weighted or quadratic proposal means all of the weight on "no"."""
+    assert parse_ballot("weighted", ["yes", "no"], "no") == {1: 1.0}
+    assert parse_ballot("quadratic", ["yes", "no"], " 1 ") == {0: 1.0}

@@ -51,8 +51,7 @@ class CommandSpec:
     def parse_text(self, text: str) -> dict[str, Any]:
         """Parse the text form (`/cmd a b c`) into typed values, refusing bad input."""
         if self.text_parser is not None:
-            values = self.text_parser(text)
-            return self.bind(values)
+            return self.bind(self.text_parser(text))
         rest = text.strip()
         values: dict[str, Any] = {}
         for param in self.params:
@@ -99,12 +98,11 @@ def _convert(param: Param, raw: Any, usage: str) -> Any:
         return int(text)
     if param.type is float:
         try:
-            value = float(str(raw).strip())
+            return float(str(raw).strip())
         except ValueError:
             raise BadArguments(
                 f'<{param.name}> must be a number, not "{_short(str(raw))}".', usage=usage
             ) from None
-        return value
     value = str(raw).strip()
     if param.max_length is not None and len(value) > param.max_length:
         raise BadArguments(

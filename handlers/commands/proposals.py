@@ -76,7 +76,7 @@ def register(registry: Registry) -> None:
         member = await ctx.member()
         open_mine = [
             p
-            for p in await ctx.deps.storage.proposals.list(community.id, limit=500)
+            for p in await ctx.deps.storage.proposals.in_community(community.id, limit=500)
             if p.author_id == member.id
         ]
         limit = ctx.deps.policy.proposals.max_open_per_member
@@ -133,7 +133,7 @@ def register(registry: Registry) -> None:
     @registry.command("proposals", "list the open proposals", "/proposals")
     async def proposals(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         community = await ctx.community()
-        found = await ctx.deps.storage.proposals.list(community.id)
+        found = await ctx.deps.storage.proposals.in_community(community.id)
         if not found:
             return [Reply("No open proposals. Open one with /propose.")]
         lines = ["Open proposals:"]

@@ -81,13 +81,14 @@ class CommunityRepo:
                 .values(platform=platform, space_id=space_id, community_id=community_id)
                 .on_conflict_do_nothing(index_elements=["platform", "space_id"])
             )
-            mapped: int = await conn.scalar(
+            mapped = await conn.scalar(
                 select(community_spaces.c.community_id).where(
                     community_spaces.c.platform == platform, community_spaces.c.space_id == space_id
                 )
             )
+        assert mapped is not None
         self._space_cache[(platform, space_id)] = mapped
-        return mapped
+        return int(mapped)
 
     async def get(self, community_id: int, *, fresh: bool = False) -> CommunityRecord:
         """The community; cached per process (settings changes here refresh the cache)."""
@@ -130,10 +131,12 @@ class CommunityRepo:
             .where(communities.c.id == community_id)
             .values(next_proposal=communities.c.next_proposal + 1)
         )
-        number: int = await conn.scalar(
+        number = await conn.scalar(
             select(communities.c.next_proposal).where(communities.c.id == community_id)
         )
-        return number
+        if number is None:
+            raise LookupError(f"community {community_id} does not exist")
+        return int(number)
 
 
 class MemberRepo:
@@ -217,9 +220,9 @@ class MemberRepo:
 
     async def count(self, community_id: int) -> int:
         async with self.db.read() as conn:
-            total: int = await conn.scalar(
+            total = await conn.scalar(
                 select(func.count())
                 .select_from(members)
                 .where(members.c.community_id == community_id)
             )
-        return total
+        return int(total or 0)

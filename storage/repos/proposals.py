@@ -129,7 +129,7 @@ class ProposalRepo:
             ).first()
         return ProposalRecord.from_row(row) if row else None
 
-    async def list(
+    async def in_community(
         self, community_id: int, *, status: str | None = "open", limit: int = 25
     ) -> list[ProposalRecord]:
         query = select(proposals).where(proposals.c.community_id == community_id)

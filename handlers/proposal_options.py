@@ -43,6 +43,8 @@ def parse_propose_text(text: str) -> dict[str, Any]:
             )
         if key in options:
             raise BadArguments(f"Option {key}= given twice.", usage=USAGE)
+        if not match.group(2):
+            raise BadArguments(f"Option {key}= needs a value, like {key}=…", usage=USAGE)
         options[key] = match.group(2)
         last = last[: match.start()].rstrip()
     segments[-1] = last
@@ -125,7 +127,9 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         profile = profiles.get(profile_name.casefold())
         if profile is None:
             known = ", ".join(sorted(profiles)) or "none defined"
-            raise BadArguments(f'Unknown profile "{profile_name[:40]}". Profiles: {known}.')
+            raise BadArguments(
+                f'Unknown profile "{profile_name[:40]}". Profiles: {known}.', usage=USAGE
+            )
         preset = profile.model_dump(exclude_none=True)
     method = str(values.get("method") or preset.get("method") or policy.voting.default_method)
     method = method.casefold()
@@ -143,7 +147,10 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         choices = list(BASIC_CHOICES)
     else:
         parts = [c.strip() for c in str(raw_choices or "").split("|")] if raw_choices else []
-        choices = validate_choices(parts)
+        try:
+            choices = validate_choices(parts)
+        except BadArguments as error:
+            raise BadArguments(error.message, usage=error.usage or USAGE) from None
     hours_raw = values.get("hours")
     if hours_raw is not None:
         hours, _ = _number("hours", str(hours_raw), percent_ok=False)

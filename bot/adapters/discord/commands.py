@@ -1,0 +1,121 @@
+"""The slash-command tree, generated from the handlers' registry.
+
+Each CommandSpec becomes one `app_commands.Command` whose callback signature is built
+from the spec's typed parameters (int → INTEGER, float → NUMBER, str → STRING with
+max_length; fixed choices as Discord choices; "proposal"/"choice" params get
+autocomplete), so the options Discord validates and the ones the dispatcher binds can
+never disagree. The callbacks only hand the interaction to the adapter. A "Mark as
+helpful" message context menu maps to the /helpful command when the registry has it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any, Optional
+
+import discord
+from discord import app_commands
+
+from handlers.registry import CommandSpec, Param, Registry
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION_LIMIT = 100
+STRING_OPTION_LIMIT = 6000
+HELPFUL_MENU = "Mark as helpful"
+
+
+def _annotation(param: Param) -> Any:
+    if param.type is int:
+        return int
+    if param.type is float:
+        return float
+    if param.max_length is not None:
+        return app_commands.Range[str, 1, min(param.max_length, STRING_OPTION_LIMIT)]
+    return str
+
+
+def _description(text: str) -> str:
+    text = " ".join(text.split()) or "…"
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Command:  # type: ignore[type-arg]
+    """One slash command for one spec; the callback forwards the typed options."""
+    parameters = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
+    descriptions: dict[str, str] = {}
+    completions: dict[str, Any] = {}
+    choices: dict[str, list[app_commands.Choice[str]]] = {}
+    for param in spec.params:
+        annotation = _annotation(param)
+        default: Any = inspect.Parameter.empty
+        if not param.required:
+            annotation, default = Optional[annotation], None  # noqa: UP045 - runtime typing object
+        parameters.append(
+            inspect.Parameter(
+                param.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+            )
+        )
+        descriptions[param.name] = _description(param.help)
+        if param.choices:
+            choices[param.name] = [app_commands.Choice(name=c, value=c) for c in param.choices[:25]]
+        elif param.autocomplete == "proposal":
+            completions[param.name] = adapter.complete_proposal
+        elif param.autocomplete == "choice":
+            completions[param.name] = adapter.complete_choice
+
+    name = spec.name
+
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        await adapter.on_command(interaction, name, values)
+
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
+    if completions:
+        callback.__discord_app_commands_param_autocomplete__ = completions  # type: ignore[attr-defined]
+    if choices:
+        callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+    callback.__qualname__ = callback.__name__ = f"govbot_{name}"
+    return app_commands.Command(
+        name=name, description=_description(spec.help), callback=callback
+    )
+
+
+def helpful_menu(adapter: DiscordAdapter) -> app_commands.ContextMenu:
+    async def mark_helpful(interaction: discord.Interaction, message: discord.Message) -> None:
+        await adapter.on_helpful(interaction, message)
+
+    return app_commands.ContextMenu(name=HELPFUL_MENU, callback=mark_helpful)
+
+
+def build_tree(client: discord.Client, registry: Registry, adapter: DiscordAdapter) -> app_commands.CommandTree:  # type: ignore[type-arg]
+    """The whole command surface; sync happens in the client's setup_hook."""
+    tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]
+    for spec in registry.commands.values():
+        try:
+            tree.add_command(slash_command(spec, adapter))
+        except (TypeError, ValueError) as error:  # a spec Discord cannot express
+            log.error("skipping /%s on discord: %s", spec.name, error)
+    if registry.get("helpful") is not None:
+        tree.add_command(helpful_menu(adapter))
+
+    async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error(
+            "command tree error guild=%s channel=%s interaction=%s: %r",
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.id,
+            error,
+            exc_info=error,
+        )
+
+    tree.on_error = on_error  # type: ignore[method-assign]
+    return tree

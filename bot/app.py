@@ -137,7 +137,7 @@ async def run(
             task.cancel()
         await asyncio.gather(*runners, scheduler, stopper, return_exceptions=True)
         for task in runners:
-            if task.done() and not task.cancelled() and task.exception():
-                raise task.exception()  # type: ignore[misc]
+            if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+                raise error
     finally:
         await core.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from handlers.deps import Deps
 from handlers.errors import WrongPlace
-from handlers.types import Event
+from handlers.types import Actor, Event
 from storage.records import CommunityRecord, MemberRecord
 
 
@@ -18,7 +18,7 @@ class Context:
     _member: MemberRecord | None = field(default=None, repr=False)
 
     @property
-    def actor(self):  # type: ignore[no-untyped-def]
+    def actor(self) -> Actor:
         return self.event.actor
 
     @property

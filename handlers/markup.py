@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 BOLD_OPEN, BOLD_CLOSE = "\x02", "\x03"
 CODE_OPEN, CODE_CLOSE = "\x10", "\x11"
@@ -37,7 +38,7 @@ def block(text: str) -> str:
     return f"{BLOCK_OPEN}{text}{BLOCK_CLOSE}"
 
 
-def _render(text: str, escape, marks: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _render(text: str, escape: Callable[[str, bool], str], marks: dict[str, str]) -> str:
     out: list[str] = []
     in_block = False
     for piece in _TOKEN.split(text):

@@ -25,6 +25,7 @@ from handlers.types import (
     Command,
     Event,
     MessageRef,
+    Payload,
     Posted,
     Press,
     Reaction,
@@ -71,7 +72,9 @@ class ConsoleAdapter:
         self._stopped = False
 
     # ----- output -------------------------------------------------------------------
-    def _emit(self, prefix: str, text: str, author: Actor | None, buttons=()) -> int:  # type: ignore[no-untyped-def]
+    def _emit(
+        self, prefix: str, text: str, author: Actor | None, buttons: tuple[Button, ...] = ()
+    ) -> int:
         self.counter += 1
         number = self.counter
         self.messages[number] = Printed(author, tuple(buttons))
@@ -107,7 +110,7 @@ class ConsoleAdapter:
         name = name or self.user
         return Actor(PLATFORM, name, name, is_admin=name in self.settings.admins)
 
-    async def _dispatch(self, payload, actor: Actor | None = None) -> None:  # type: ignore[no-untyped-def]
+    async def _dispatch(self, payload: Payload, actor: Actor | None = None) -> None:
         actor = actor or self.actor()
         event = Event(actor, self.where, payload)
         replies = await self.core.dispatcher.handle(event)

@@ -8,7 +8,14 @@ import traceback
 
 from bench.common import Row
 
-MODULES = ("bench.votes_bench", "bench.tally_bench", "bench.discord_bench")
+MODULES = (
+    "bench.votes_bench",
+    "bench.tally_bench",
+    "bench.discord_bench",
+    "bench.arena_bench",
+    "bench.reputation_bench",
+    "bench.wallets_bench",
+)
 
 
 def main() -> int:

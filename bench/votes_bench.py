@@ -27,7 +27,9 @@ async def _measure(
 ) -> tuple[float, list[float], int]:
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(
-            database_url=f"sqlite:///{folder}/bench.db", charts_dir=Path(folder) / "charts"
+            database_url=f"sqlite:///{folder}/bench.db",
+            charts_dir=Path(folder) / "charts",
+            voting={"require_wallet": False},  # measures the vote path, not linking
         )
         core = await build_core(settings)
         if max_batch is not None:  # the anchor: one transaction (one sync) per vote

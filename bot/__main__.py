@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="re-check the hash chain and re-tally every result")
+    from bot.export_cli import add_parser as add_export_parser
+
+    add_export_parser(sub)
+    from bot.arena_cli import add_parser as add_arena_parser
+
+    add_arena_parser(sub)
     return parser
 
 
@@ -58,6 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return asyncio.run(run_demo(settings, args.out))
+    if args.command == "arena":
+        from bot.arena_cli import arena_command
+
+        return asyncio.run(arena_command(args, settings))
+    if args.command == "export":
+        from bot.export_cli import export_command
+
+        return asyncio.run(export_command(args, settings))
     if args.command == "audit":
         from bot.audit_cli import verify_command
 

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.adapters.base import Adapter
+from bot.integrations.chain import build_chain
+from bot.integrations.models import build_models
 from bot.settings import Settings
 from handlers.closing import close_due
 from handlers.commands import build_dispatcher
+from handlers.commands.arena import reveal_due
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
 from handlers.ports import Clock, SystemClock
@@ -43,6 +46,10 @@ class Core:
     async def route(self, replies: list[Reply]) -> None:
         """Deliver replies that name their place (scheduled results) to their platform."""
         for reply in replies:
+            if reply.edit and reply.where is None:  # a card refresh: every platform's copy
+                for adapter in self.adapters.values():
+                    await adapter.deliver(reply)
+                continue
             platform = reply.where.platform if reply.where else None
             adapter = self.adapters.get(platform or "")
             if adapter is None:
@@ -55,9 +62,13 @@ class Core:
 
     async def close_due(self) -> None:
         await self.route(await close_due(self.deps))
+        await self.route(await reveal_due(self.deps))  # arena battles past their window
 
     async def close(self) -> None:
         await self.storage.close()
+        close_chain = getattr(self.deps.chain, "close", None)
+        if close_chain is not None:
+            await close_chain()
 
 
 async def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
@@ -75,7 +86,13 @@ async def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         clock=clock or SystemClock(),
         charts_dir=settings.charts_dir,
         home_spaces=home_spaces,
+        wallet_exempt_platforms=frozenset() if settings.console.require_wallet else {"console"},
         community_names={"console:console": settings.console.community},
+        wallets=settings.wallets,
+        chain=build_chain(settings.wallets),
+        reputation_policy=settings.reputation,
+        arena=settings.arena.policy(),
+        arena_models=build_models(settings.arena),
     )
     core = Core(settings, storage, deps, build_dispatcher(deps))
     # Start-up allocates a large, long-lived heap (libraries, registry, settings). Freezing
@@ -113,6 +130,17 @@ async def _scheduler(core: Core) -> None:
             log.exception("scheduled closing failed; will retry")
 
 
+async def _refresh_reputation(core: Core) -> None:
+    """Recompute stale reputation snapshots on an interval, so /rep answers from a row."""
+    service = core.deps.reputation
+    while service is not None:
+        await asyncio.sleep(core.settings.reputation.recompute_interval_seconds)
+        try:
+            await service.refresh_stale()
+        except Exception:
+            log.exception("reputation recompute failed; will retry")
+
+
 async def run(
     settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> None:
@@ -127,10 +155,13 @@ async def run(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         scheduler = asyncio.create_task(_scheduler(core))
+        refresher = asyncio.create_task(_refresh_reputation(core))
         runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
         scheduler.cancel()
+        refresher.cancel()
+        await asyncio.gather(refresher, return_exceptions=True)
         for adapter in core.adapters.values():
             await adapter.stop()
         for task in [*runners, stopper, scheduler]:

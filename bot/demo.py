@@ -77,7 +77,10 @@ async def run_demo(settings: Settings, out: Path) -> int:
     for leftover in out.glob("demo.db*"):
         leftover.unlink()
     settings = settings.model_copy(
-        update={"database_url": f"sqlite:///{database}", "charts_dir": out / "charts"}
+        update={
+            "database_url": f"sqlite:///{database}",
+            "charts_dir": out / "charts",
+        }
     )
     core = await build_core(settings)
     try:

@@ -20,7 +20,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.integrations.models import ArenaSettings
 from handlers.policy import Policy, ProposalPolicy, VotingPolicy
+from handlers.reputation.policy import ReputationPolicy
+from handlers.wallets.policy import WalletPolicy
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "govbot.toml"
 
@@ -32,12 +35,17 @@ PLAIN_ENV: dict[str, tuple[str, ...]] = {
     "TELEGRAM_MODE": ("telegram", "mode"),
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
     "TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    "TELEGRAM_WEBHOOK_LISTEN": ("telegram", "webhook_listen"),
+    "TELEGRAM_WEBHOOK_PORT": ("telegram", "webhook_port"),
+    "TELEGRAM_ADMIN_USER_IDS": ("telegram", "admin_user_ids"),
+    "TELEGRAM_HOME_CHAT_ID": ("telegram", "home_chat_id"),
     "DISCORD_TOKEN": ("discord", "token"),
     "DISCORD_GUILD_IDS": ("discord", "guild_ids"),
     "DISCORD_API_BASE_URL": ("discord", "api_base_url"),
     "DISCORD_GATEWAY_URL": ("discord", "gateway_url"),
     "DISCORD_SHARD_IDS": ("discord", "shard_ids"),
     "DISCORD_SHARD_COUNT": ("discord", "shard_count"),
+    "ETH_RPC_URL": ("wallets", "rpc_url"),
 }
 
 
@@ -49,6 +57,9 @@ class ConsoleSettings(Section):
     user: str = Field(default="alice", description="who you are until /as <name>")
     admins: list[str] = Field(default_factory=lambda: ["admin"])
     community: str = Field(default="console", description="the console community's name")
+    require_wallet: bool = Field(
+        default=False, description="apply voting.require_wallet in the console chat too"
+    )
 
 
 class TelegramSettings(Section):
@@ -97,6 +108,9 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    wallets: WalletPolicy = Field(default_factory=WalletPolicy)
+    reputation: ReputationPolicy = Field(default_factory=ReputationPolicy)
+    arena: ArenaSettings = Field(default_factory=ArenaSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -137,7 +151,7 @@ class PlainEnvSource(PydanticBaseSettingsSource):
             if raw is None or raw == "":
                 continue
             value: Any = raw
-            if path[-1] in ("guild_ids", "shard_ids"):
+            if path[-1] in ("guild_ids", "shard_ids", "admin_user_ids"):
                 value = [part.strip() for part in raw.split(",") if part.strip()]
             node = tree
             for key in path[:-1]:

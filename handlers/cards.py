@@ -21,7 +21,7 @@ OUTCOME_TEXT = {
     "no_quorum": "failed: no quorum",
     "failed_threshold": "failed: the winner did not reach the threshold",
     "tie": "tied: no winner",
-    "rejected": "rejected: against outweighs for",
+    "rejected": "rejected: for did not outweigh against",
 }
 BUTTON_METHODS = ("single", "basic")
 
@@ -87,8 +87,9 @@ def header(proposal: ProposalRecord) -> str:
 
 async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     """The live card: choices, rules, end time, the running tally unless hidden, buttons."""
-    if proposal.status == "closed":
-        return await result_card(deps, proposal)
+    if proposal.status == "closed":  # the card itself becomes the result, chart-less
+        closed = await result_card(deps, proposal, chart=False)
+        return Reply(closed.text, card=card_key(proposal), title=closed.title)
     from handlers.closing import tally_proposal
 
     lines = [f"{header(proposal)} · {proposal.status}"]
@@ -117,7 +118,7 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     return Reply("\n".join(lines), buttons=buttons, card=card_key(proposal), title=proposal.title)
 
 
-async def result_card(deps: Deps, proposal: ProposalRecord) -> Reply:
+async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = True) -> Reply:
     """The verified result: outcome, totals, turnout, IRV rounds, audit hash, chart."""
     result: dict[str, Any] = proposal.result or {}
     outcome = result.get("outcome", "no_votes")
@@ -155,9 +156,11 @@ async def result_card(deps: Deps, proposal: ProposalRecord) -> Reply:
         )
         lines.append(f"  Round {number}: {shown}{out}")
     lines.append(f"Audit hash: {code(proposal.result_hash or '')}")
-    chart = deps.charts_dir / f"proposal-{proposal.community_id}-{proposal.number}.png"
+    if not chart:
+        return Reply("\n".join(lines), title=proposal.title)
+    path = deps.charts_dir / f"proposal-{proposal.community_id}-{proposal.number}.png"
     image = bar_chart(
-        chart,
+        path,
         f"#{proposal.number} {proposal.title}",
         proposal.choices,
         totals,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from handlers.cards import result_card
+from handlers.cards import refresh, result_card
 from handlers.deps import Deps
 from handlers.types import Reply, Where
 from handlers.voting.ballots import decode_selection
@@ -79,6 +79,8 @@ async def close_proposal(
 
     closed = await deps.storage.proposals.close(proposal.id, decide, at=deps.clock.now(), by=by)
     if closed is not None:
+        for listener in deps.closed_listeners:  # e.g. contributions: a proposal that passed
+            await listener(deps, closed)
         log.info(
             "proposal closed community=%s number=%s outcome=%s",
             closed.community_id,
@@ -104,7 +106,7 @@ async def announce(deps: Deps, proposal: ProposalRecord) -> list[Reply]:
         )
         for platform, channel, message in places
     ]
-    return replies
+    return [*replies, refresh(proposal)]
 
 
 async def close_due(deps: Deps) -> list[Reply]:

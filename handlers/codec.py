@@ -14,6 +14,8 @@ MAX_BYTES = 64
 
 def encode(action: str, args: tuple[str, ...] = ()) -> str:
     """Encode an action and its args; refuses ids that would not fit or not round-trip."""
+    if not action:
+        raise ValueError("a button needs an action")
     parts = (PREFIX, action, *args)
     if any(":" in part for part in parts[1:]):
         raise ValueError(f"button parts may not contain ':' ({parts!r})")

@@ -38,15 +38,20 @@ def block(text: str) -> str:
     return f"{BLOCK_OPEN}{text}{BLOCK_CLOSE}"
 
 
-def _render(text: str, escape: Callable[[str, bool], str], marks: dict[str, str]) -> str:
+_MODES = {BLOCK_OPEN: "block", CODE_OPEN: "code", BLOCK_CLOSE: "", CODE_CLOSE: ""}
+
+
+def _render(text: str, escape: Callable[[str, str], str], marks: dict[str, str]) -> str:
+    """Markers via `marks`; user text via `escape(piece, mode)`, mode being "block" in a
+    code block, "code" in inline code, else ""."""
     out: list[str] = []
-    in_block = False
+    mode = ""
     for piece in _TOKEN.split(text):
         if piece in marks:
-            in_block = {BLOCK_OPEN: True, BLOCK_CLOSE: False}.get(piece, in_block)
+            mode = _MODES.get(piece, mode)
             out.append(marks[piece])
         elif piece:
-            out.append(escape(piece, in_block))
+            out.append(escape(piece, mode))
     return "".join(out)
 
 
@@ -88,9 +93,13 @@ def to_discord(text: str) -> str:
         BLOCK_CLOSE: "\n```",
     }
 
-    def escape(piece: str, in_block: bool) -> str:
-        if in_block:
+    def escape(piece: str, mode: str) -> str:
+        # Discord shows code verbatim (an escaping backslash there would show), so inside
+        # code only what could end it early is neutralised.
+        if mode == "block":
             return piece.replace("```", "`\u200b``")
+        if mode == "code":
+            return piece.replace("`", "\u02cb")
         return _DISCORD_SPECIAL.sub(r"\\\1", piece)
 
     return _render(text, escape, marks)

@@ -30,7 +30,7 @@ class VotingPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     require_wallet: bool = Field(
-        default=False, description="voting needs a linked wallet (off until wallet linking lands)"
+        default=True, description="voting needs a linked wallet (/link, then /verify)"
     )
     default_method: Literal["single", "basic", "approval", "ranked", "weighted", "quadratic"] = (
         "single"

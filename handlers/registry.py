@@ -47,6 +47,7 @@ class CommandSpec:
     needs_reply: bool = False
     text_parser: TextParser | None = None
     examples: tuple[str, ...] = ()
+    private: bool = False  # the success reply goes to the actor only (Discord defers ephemeral)
 
     def parse_text(self, text: str) -> dict[str, Any]:
         """Parse the text form (`/cmd a b c`) into typed values, refusing bad input."""
@@ -143,6 +144,7 @@ class Registry:
         needs_reply: bool = False,
         text_parser: TextParser | None = None,
         examples: tuple[str, ...] = (),
+        private: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
@@ -159,6 +161,7 @@ class Registry:
                     needs_reply,
                     text_parser,
                     examples,
+                    private,
                 )
             )
             return handler

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from storage.db import Database
 from storage.migrations import migrate
+from storage.repos.arena import ArenaRepo
 from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
+from storage.repos.contributions import ContributionRepo, ReputationRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
+from storage.repos.wallets import WalletRepo
 
 
 @dataclass
@@ -23,9 +26,15 @@ class Storage:
     ballots: BallotRepo
     proposals: ProposalRepo
     cards: CardRepo
+    arena: ArenaRepo
+    wallets: WalletRepo
+    contributions: ContributionRepo
+    reputation: ReputationRepo
 
     async def close(self) -> None:
         await self.ballots.drain()
+        await self.wallets.drain()
+        await self.contributions.drain()
         await self.db.close()
 
 
@@ -46,4 +55,8 @@ async def open_storage(
         ballots=ballots,
         proposals=ProposalRepo(db, audit, communities, ballots),
         cards=CardRepo(db),
+        arena=ArenaRepo(db, audit),
+        wallets=WalletRepo(db, audit, max_batch=max_batch),
+        contributions=ContributionRepo(db, audit),
+        reputation=ReputationRepo(db),
     )

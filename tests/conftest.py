@@ -29,6 +29,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("GOVBOT_") or name in PLAIN_ENV:
             monkeypatch.delenv(name, raising=False)
+    # Votes need a linked wallet by default; tests of other features vote without one
+    # (a test opts in with load_settings(voting={"require_wallet": True})).
+    monkeypatch.setenv("GOVBOT_VOTING__REQUIRE_WALLET", "false")
 
 
 @pytest.fixture(scope="session")

@@ -131,6 +131,4 @@ def later():
 def test_relative_imports_are_resolved() -> None:
     assert "storage.db" in imported_modules("from .db import Database", "storage.repos")
     assert "storage.db" in imported_modules("from ..db import Database", "storage.repos.ballots")
-    assert "storage.schema" in imported_modules(
-        "from . import schema", "storage", is_package=True
-    )
+    assert "storage.schema" in imported_modules("from . import schema", "storage", is_package=True)

@@ -45,6 +45,7 @@ CONSOLE_HELP = (
     "  /react <msg> <emoji> · /unreact <msg> <emoji> — react to message #msg",
     "  /reply <msg> <text or /command …> — reply to message #msg",
     "  /press <msg> <button number or label> — press a button under message #msg",
+    "  /age <name|everyone> <days> — make members older (trusted seeds for reputation)",
     "  plain lines are chat messages",
 )
 
@@ -147,6 +148,7 @@ class ConsoleAdapter:
             "unreact": self._unreact,
             "reply": self._reply,
             "press": self._press,
+            "age": self._age,
         }.get(name)
         if local is not None:
             await local(rest)
@@ -186,6 +188,22 @@ class ConsoleAdapter:
         await self._dispatch(
             Reaction(self._ref(number), self._author_of(printed), emoji, added), actor
         )
+
+    async def _age(self, rest: str) -> None:
+        """Console only: backdate members so the console can play an established community."""
+        from handlers.reputation.play import USAGE, age_members
+
+        who, _, days = rest.partition(" ")
+        try:
+            amount = float(days.strip())
+        except ValueError:
+            await self._refuse(f"Name a member (or everyone) and a number of days.\nUsage: {USAGE}")
+            return
+        community_id = await self.core.storage.communities.find_space(PLATFORM, "console")
+        if community_id is None:
+            await self._refuse("Nobody has spoken here yet; say something first.")
+            return
+        self._note(await age_members(self.core.deps, community_id, who.strip(), amount))
 
     async def _unreact(self, rest: str) -> None:
         await self._react(rest, added=False)

@@ -39,6 +39,8 @@ def check_open(proposal: ProposalRecord) -> None:
 
 async def check_may_propose(ctx: Context) -> None:
     rules = ctx.deps.policy.proposals
+    for check in ctx.deps.propose_checks:  # e.g. a minimum reputation; raises NotEligible
+        await check(ctx)
     if rules.who_may_propose == "admins" and not ctx.is_admin:
         raise NotAllowed("Only admins can open proposals in this community.")
     if (
@@ -144,7 +146,10 @@ def register(registry: Registry) -> None:
     @registry.command("proposal", "show one proposal's card", "/proposal <id>", ID)
     async def proposal(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         found = await find_proposal(ctx, args["id"])
-        card = await proposal_card(ctx.deps, found)
+        if found.status == "closed":  # asked for by name: the full result, with its chart
+            card = await result_card(ctx.deps, found)
+        else:
+            card = await proposal_card(ctx.deps, found)
         return [Reply(card.text, buttons=card.buttons, image=card.image, title=card.title)]
 
     @registry.command(
@@ -168,7 +173,8 @@ def register(registry: Registry) -> None:
             and (r.where.platform, r.where.channel_id) == (origin.platform, origin.channel_id)
             for r in replies
         )
-        return replies if posted_here else [await result_card(ctx.deps, closed), *replies]
+        result = replies if posted_here else [await result_card(ctx.deps, closed), *replies]
+        return [*result, refresh(closed)]  # the live card stops offering vote buttons
 
     @registry.command(
         "cancel",

@@ -148,6 +148,7 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.original: dict[str, int] = {}  # interaction token → original response message id
         self.interactions_sent: dict[str, float] = {}  # interaction id → perf_counter at send
+        self.callbacks: dict[str, Call] = {}  # interaction id → its callback call
         self._users: dict[int, FakeUser] = {self.bot.id: self.bot}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -444,9 +445,14 @@ class FakeDiscord:
         return await self._route(call)
 
     def _json(self, data: Any, status: int = 200) -> web.Response:
-        return web.json_response(data, status=status)
+        # discord.py parses a body as JSON only if Content-Type is exactly application/json.
+        return web.Response(
+            body=json.dumps(data).encode(),
+            status=status,
+            headers={"Content-Type": "application/json"},
+        )
 
-    async def _route(self, call: Call) -> web.StreamResponse:  # noqa: C901 - a route table
+    async def _route(self, call: Call) -> web.StreamResponse:
         m, p, body = call.method, call.path, call.json or {}
         if m == "GET" and p == "/gateway":
             return self._json({"url": self.gateway_url})
@@ -463,6 +469,7 @@ class FakeDiscord:
                 self.commands[guild] = [self._command_out(c, guild) for c in body]
             return self._json(self.commands.get(guild, []))
         if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):
+            self.callbacks.setdefault(match.group(1), call)
             return self._json(self._callback(match.group(1), match.group(2), call))
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", p):
             return self._webhook(m, match.group(2), match.group(3), call)
@@ -546,7 +553,9 @@ class FakeDiscord:
     def _webhook(self, method: str, token: str, which: str | None, call: Call) -> web.Response:
         body = call.json or {}
         if which is None and method == "POST":
-            message = self._stored_message(self.channel_id, body, call.files, webhook_id=self.app_id)
+            message = self._stored_message(
+                self.channel_id, body, call.files, webhook_id=self.app_id
+            )
             return self._json(message)
         if which is None:
             return self._json({"message": "fake: webhook route", "code": 0}, status=404)
@@ -617,9 +626,14 @@ class FakeDiscord:
         return payload
 
     def slash(
-        self, name: str, user: FakeUser, options: dict[str, Any] | None = None, *, focused: str | None = None
+        self,
+        name: str,
+        user: FakeUser,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
     ) -> dict[str, Any]:
-        """A slash command (or, with `focused`, its autocomplete) built from the synced definition."""
+        """A slash command, or with `focused` its autocomplete, built from the synced definition."""
         command = self.find_command(name)
         types = {o["name"]: int(o["type"]) for o in command.get("options", [])}
         given = []
@@ -745,14 +759,25 @@ class FakeDiscord:
                 return found
             if time.monotonic() > deadline:
                 seen = "\n".join(f"  {c.method} {c.path}" for c in self.calls[since:])
-                raise TimeoutError(f"no {count}× {method} {pattern} within {timeout}s; saw:\n{seen}")
+                raise TimeoutError(
+                    f"no {count}× {method} {pattern} within {timeout}s; saw:\n{seen}"
+                )
             await asyncio.sleep(0.005)
 
     async def wait_callback(self, interaction_id: str, *, timeout: float = 10.0) -> Call:
-        calls = await self.wait_for(
-            "POST", rf"/interactions/{interaction_id}/[^/]+/callback", timeout=timeout
-        )
-        return calls[0]
+        """The interaction's callback (its first answer), once it has arrived."""
+        deadline = time.monotonic() + timeout
+        while interaction_id not in self.callbacks:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no callback for interaction {interaction_id} in {timeout}s")
+            await asyncio.sleep(0.001)
+        return self.callbacks[interaction_id]
+
+    def callback_latency(self, interaction_id: str) -> float:
+        """Seconds from INTERACTION_CREATE sent to its callback received (both stamped here)."""
+        return self.callbacks[interaction_id].at - self.interactions_sent[interaction_id]
 
     def webhook_calls(self, token: str, since: int = 0) -> list[Call]:
-        return [c for c in self.calls[since:] if c.path.startswith(f"/webhooks/{self.app_id}/{token}")]
+        return [
+            c for c in self.calls[since:] if c.path.startswith(f"/webhooks/{self.app_id}/{token}")
+        ]

@@ -108,6 +108,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    result: Any = None  # what the fake answered (e.g. the sent Message as a dict)
 
 
 class ApiError(Exception):
@@ -199,13 +200,11 @@ class FakeTelegramAPI:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._runner = web.AppRunner(app, shutdown_timeout=1)
+        self._runner = web.AppRunner(app, shutdown_timeout=1, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         return self
 
     async def close(self) -> None:
@@ -250,9 +249,7 @@ class FakeTelegramAPI:
         if username:
             user["username"] = username
         self.users[user_id] = user
-        self.chats.setdefault(
-            user_id, {"id": user_id, "type": "private", "first_name": first_name}
-        )
+        self.chats.setdefault(user_id, {"id": user_id, "type": "private", "first_name": first_name})
         return user
 
     def fail_next(
@@ -284,7 +281,7 @@ class FakeTelegramAPI:
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
-    def send_text(
+    def message(
         self,
         chat_id: int,
         user_id: int,
@@ -294,7 +291,7 @@ class FakeTelegramAPI:
         thread_id: int | None = None,
         **extra: Any,
     ) -> JSON:
-        """A member writes `text` (a `/command` gets its bot_command entity); returns the message."""
+        """Build (and store) a member's message without delivering it; see `send_text`."""
         message: JSON = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
@@ -303,7 +300,7 @@ class FakeTelegramAPI:
             "text": text,
             **extra,
         }
-        if (found := _COMMAND.match(text)) is not None:
+        if "entities" not in extra and (found := _COMMAND.match(text)) is not None:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": found.end()}]
         if thread_id is not None:
             message["message_thread_id"] = thread_id
@@ -314,6 +311,22 @@ class FakeTelegramAPI:
                 {"message_id": reply_to, "date": int(time.time()), "chat": self._chat(chat_id)},
             )
         self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def send_text(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+        **extra: Any,
+    ) -> JSON:
+        """A member writes `text` (a `/command` gets its bot_command entity); returns it."""
+        message = self.message(
+            chat_id, user_id, text, reply_to=reply_to, thread_id=thread_id, **extra
+        )
         self.push({"message": message})
         return message
 
@@ -419,11 +432,15 @@ class FakeTelegramAPI:
             await asyncio.sleep(0.02)
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
-        """Every sendMessage/sendPhoto, optionally only to one chat."""
+        """Every message that went out (sendMessage/sendPhoto answered ok), optionally to one chat.
+
+        Refused calls (403, 400) are in `calls` but not here: nothing was posted.
+        """
         return [
             call
             for call in self.calls
             if call.method in ("sendMessage", "sendPhoto")
+            and isinstance(call.result, dict)
             and (chat_id is None or call.params.get("chat_id") == chat_id)
         ]
 
@@ -436,7 +453,8 @@ class FakeTelegramAPI:
         params, files = await _read_params(request)
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
-        self.calls.append(Call(method, params, files))
+        call = Call(method, params, files)
+        self.calls.append(call)
         try:
             if failures := self._failures.get(method):
                 raise failures.pop(0)
@@ -447,7 +465,9 @@ class FakeTelegramAPI:
             if asyncio.iscoroutine(result):
                 result = await result
         except ApiError as error:
+            call.result = error
             return _error(error)
+        call.result = result
         return web.json_response({"ok": True, "result": result})
 
     # ----- methods (api_<lowercase name>) ---------------------------------------------
@@ -713,4 +733,6 @@ def _error(error: ApiError) -> web.Response:
 
 
 def _short(params: JSON) -> JSON:
-    return {k: (v[:60] + "…" if isinstance(v, str) and len(v) > 60 else v) for k, v in params.items()}
+    return {
+        k: (v[:60] + "…" if isinstance(v, str) and len(v) > 60 else v) for k, v in params.items()
+    }

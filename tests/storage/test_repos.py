@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -89,9 +90,7 @@ async def test_migrations_are_idempotent(database_url: str) -> None:
     second = await open_storage(database_url)  # a restart: migrations again, data kept
     try:
         async with second.db.read() as conn:
-            versions = set(
-                (await conn.execute(select(schema.schema_version.c.version))).scalars()
-            )
+            versions = set((await conn.execute(select(schema.schema_version.c.version))).scalars())
         assert LATEST in versions
         assert versions == set(range(1, LATEST + 1))
         assert (await second.communities.ensure("k", "name")).id == community.id
@@ -135,7 +134,9 @@ async def test_proposal_numbers_count_per_community(storage: Storage) -> None:
     one, [author1] = await _setup(storage, 1)
     two = (await storage.communities.ensure("telegram:-100", "other")).id
     author2 = (await storage.members.ensure(two, "telegram", "7", "x", now=NOW)).id
-    numbers = [(await storage.proposals.create(_new(one, author1, f"p{i}"))).number for i in range(3)]
+    numbers = [
+        (await storage.proposals.create(_new(one, author1, f"p{i}"))).number for i in range(3)
+    ]
     assert numbers == [1, 2, 3]
     assert (await storage.proposals.create(_new(two, author2))).number == 1
     assert (await storage.proposals.create(_new(one, author1))).number == 4
@@ -211,7 +212,7 @@ async def test_audit_chain_links(storage: Storage) -> None:
         "proposal.closed",
     ]
     assert entries[0].prev_hash == GENESIS
-    for previous, entry in zip(entries, entries[1:], strict=False):
+    for previous, entry in itertools.pairwise(entries):
         assert entry.prev_hash == previous.hash
     assert len({e.hash for e in entries}) == len(entries)
     assert await storage.audit.count() == len(entries)

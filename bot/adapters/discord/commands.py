@@ -4,8 +4,9 @@ Each CommandSpec becomes one `app_commands.Command` whose callback signature is 
 from the spec's typed parameters (int → INTEGER, float → NUMBER, str → STRING with
 max_length; fixed choices as Discord choices; "proposal"/"choice" params get
 autocomplete), so the options Discord validates and the ones the dispatcher binds can
-never disagree. The callbacks only hand the interaction to the adapter. A "Mark as
-helpful" message context menu maps to the /helpful command when the registry has it.
+never disagree. The callbacks only hand the interaction to the adapter. Commands used
+as a reply (`needs_reply`, e.g. /helpful) cannot be slash commands on Discord; they
+become message context menus ("Mark as helpful") that carry the target message.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 100
 STRING_OPTION_LIMIT = 6000
-HELPFUL_MENU = "Mark as helpful"
+MENU_NAME_LIMIT = 32
+MENU_NAMES = {"helpful": "Mark as helpful", "unhelpful": "Take back helpful mark"}
+MAX_MESSAGE_MENUS = 5  # Discord's limit per application
 
 
 def _annotation(param: Param) -> Any:
@@ -84,30 +87,39 @@ def slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Co
     if choices:
         callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = f"govbot_{name}"
-    return app_commands.Command(
-        name=name, description=_description(spec.help), callback=callback
-    )
+    return app_commands.Command(name=name, description=_description(spec.help), callback=callback)
 
 
-def helpful_menu(adapter: DiscordAdapter) -> app_commands.ContextMenu:
-    async def mark_helpful(interaction: discord.Interaction, message: discord.Message) -> None:
-        await adapter.on_helpful(interaction, message)
+def context_menu(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.ContextMenu:
+    """A command used "as a reply" (needs_reply) is a message context menu on Discord."""
+    name = spec.name
 
-    return app_commands.ContextMenu(name=HELPFUL_MENU, callback=mark_helpful)
+    async def on_message_menu(interaction: discord.Interaction, message: discord.Message) -> None:
+        await adapter.on_context(interaction, message, name)
+
+    label = MENU_NAMES.get(name, f"/{name}")[:MENU_NAME_LIMIT]
+    return app_commands.ContextMenu(name=label, callback=on_message_menu)
 
 
-def build_tree(client: discord.Client, registry: Registry, adapter: DiscordAdapter) -> app_commands.CommandTree:  # type: ignore[type-arg]
+def build_tree(
+    client: discord.Client, registry: Registry, adapter: DiscordAdapter
+) -> app_commands.CommandTree:  # type: ignore[type-arg]
     """The whole command surface; sync happens in the client's setup_hook."""
     tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]
+    menus = 0
     for spec in registry.commands.values():
         try:
-            tree.add_command(slash_command(spec, adapter))
+            if not spec.needs_reply:
+                tree.add_command(slash_command(spec, adapter))
+            elif menus < MAX_MESSAGE_MENUS:
+                tree.add_command(context_menu(spec, adapter))
+                menus += 1
         except (TypeError, ValueError) as error:  # a spec Discord cannot express
             log.error("skipping /%s on discord: %s", spec.name, error)
-    if registry.get("helpful") is not None:
-        tree.add_command(helpful_menu(adapter))
 
-    async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         log.error(
             "command tree error guild=%s channel=%s interaction=%s: %r",
             interaction.guild_id,

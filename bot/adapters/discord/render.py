@@ -1,7 +1,7 @@
 """Reply → the keyword arguments of a Discord send or edit.
 
 Rules (Discord's limits): message content ≤ 2,000 characters, an embed description
-≤ 4,096. Cards (anything with a card key, buttons or a refresh) are embeds so they can
+≤ 4,096. Cards (anything with a card key, buttons, a refresh or a chart) are embeds so they can
 be edited in place and carry their chart; plain text up to 2,000 stays a plain message,
 longer text moves into an embed description, and anything beyond 4,096 continues as
 extra plain messages split at line breaks. User text was escaped by `to_discord`, and
@@ -69,7 +69,8 @@ class Part:
 
 
 def is_card(reply: Reply) -> bool:
-    return reply.card is not None or bool(reply.buttons) or reply.edit
+    """Cards, button messages and results with a chart are embeds (editable, chart inline)."""
+    return reply.card is not None or bool(reply.buttons) or reply.edit or bool(reply.image)
 
 
 def render(reply: Reply) -> list[Part]:
@@ -95,4 +96,4 @@ def thread_name(title: str) -> str:
     return name or "discussion"
 
 
-__all__ = ["NO_MENTIONS", "Part", "is_card", "render", "thread_name", "TITLE_LIMIT"]
+__all__ = ["NO_MENTIONS", "TITLE_LIMIT", "Part", "is_card", "render", "thread_name"]

@@ -105,7 +105,7 @@ def html_chunks(text: str, limit: int | None = TEXT_LIMIT) -> list[str]:
     def flush() -> None:
         nonlocal current, size
         body = "".join(current) + "".join(f"</{tag}>" for tag in reversed(stack))
-        if visible_length(body).__bool__() and html.unescape(_TAGS.sub("", body)).strip():
+        if html.unescape(_TAGS.sub("", body)).strip():
             chunks.append(body)
         current = [f"<{tag}>" for tag in stack]
         size = 0
@@ -127,10 +127,10 @@ def html_chunks(text: str, limit: int | None = TEXT_LIMIT) -> list[str]:
                     current.append(_escape(line, literal))
                     size += length
                     break
-                if size and length <= limit:
-                    flush()  # the line fits a fresh chunk: cut at the line break
+                if size:
+                    flush()  # cut at the line break; a longer line starts its own chunk
                     continue
-                cut = _cut(line, limit - size)
+                cut = _cut(line, limit)
                 current.append(_escape(line[:cut], literal))
                 size += utf16_len(line[:cut])
                 flush()

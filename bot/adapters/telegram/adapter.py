@@ -1,0 +1,549 @@
+"""The Telegram adapter: python-telegram-bot's `Application`, run inside our own loop.
+
+`Application.run_polling()` owns the event loop, and govbot runs Telegram beside Discord,
+the scheduler and the web server in one loop, so the application is driven by hand:
+initialize → start → updater.start_polling / start_webhook … and the reverse on stop.
+
+Updates become neutral events (commands, button presses, reactions, plain messages and
+replies) for the dispatcher; its replies go out through `Outbox`. The adapter decides
+nothing about governance: refusals, permissions and texts all come from the handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    Chat,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    MessageReactionHandler,
+    filters,
+)
+
+from bot.adapters.telegram.cards import CardRefresher
+from bot.adapters.telegram.hygiene import LogHygiene
+from bot.adapters.telegram.memory import AdminCache, Authors, PendingPrivate
+from bot.adapters.telegram.outbox import Origin, Outbox, Target
+from bot.adapters.telegram.render import first_line, plain_short
+from bot.adapters.telegram.translate import (
+    COMMAND_TEXT,
+    PLATFORM,
+    actor_of,
+    command_of,
+    is_private,
+    message_ref,
+    reaction_changes,
+    replied_message,
+    topic_of,
+    where_of,
+)
+from handlers.codec import decode
+from handlers.errors import BadArguments
+from handlers.types import Actor, Command, Event, Payload, Posted, Press, Reaction, Reply
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+log = logging.getLogger(__name__)
+
+# message_reaction is not sent unless asked for (and only to admins of the group).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION]
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+START = "start"
+WELCOME = (
+    "Hello! I am govbot, your community's governance bot. Commands work here and in the "
+    "group; private replies (vote receipts, wallet linking) arrive in this chat."
+)
+EXPIRED_LINK = (
+    "That link has expired or was meant for someone else. Run the command again in the "
+    "group and I will answer you here."
+)
+MISSED = "Here is the private reply you missed:"
+_DEFAULT: Any = object()
+
+
+def default_rate_limiter() -> AIORateLimiter:
+    """Telegram's published flood limits (30/s overall, 20/min per group), retrying 429s."""
+    return AIORateLimiter(max_retries=3)
+
+
+class TelegramAdapter:
+    """Serves one Telegram bot for the core; see the module docstring."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        edit_interval: float = 1.0,
+        rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT,
+        admin_ttl: float = 60.0,
+        poll_timeout: int = 10,
+        stop_timeout: float = 15.0,
+    ) -> None:
+        settings = core.settings.telegram
+        if settings.token is None:
+            raise ValueError("TelegramAdapter needs telegram.token (TELEGRAM_TOKEN)")
+        self.core = core
+        self.settings = settings
+        self.dispatcher = core.dispatcher
+        self.refresher = CardRefresher(core.dispatcher, edit_interval)
+        self.authors = Authors()
+        self.pending = PendingPrivate()
+        self.admins = AdminCache(settings.admin_user_ids, ttl=admin_ttl)
+        self.outbox = Outbox(
+            core.dispatcher, self.refresher, self.authors, self.pending, core.route
+        )
+        self.rate_limiter: BaseRateLimiter[Any] | None = (
+            default_rate_limiter() if rate_limiter is _DEFAULT else rate_limiter
+        )
+        self.poll_timeout = poll_timeout
+        self.stop_timeout = stop_timeout
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.webhook_secret: str | None = None
+        self.hygiene = LogHygiene()
+        self._home_chat = _chat_id(settings.home_chat_id)
+        self._backlog: list[Reply] = []
+        self._stop = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._started = False
+        self._shut = False
+        self._lock = asyncio.Lock()
+
+    # ----- Adapter protocol -----------------------------------------------------------
+    async def run(self) -> None:
+        """Connect, serve until stop() (or cancellation), then shut down cleanly."""
+        self._started = True
+        token = self.settings.token.get_secret_value()  # type: ignore[union-attr]
+        self.hygiene.install(token)
+        try:
+            app = self.application = self.build_application(token)
+            self._add_handlers(app)
+            try:
+                await app.initialize()  # getMe
+            except InvalidToken:
+                raise RuntimeError(
+                    "Telegram refused the bot token (getMe: Unauthorized). Check TELEGRAM_TOKEN."
+                ) from None
+            self._bind(app)
+            await app.start()
+            await self._set_commands(app)
+            if self.settings.mode == "webhook":
+                await self._start_webhook(app)
+            else:
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES,
+                    timeout=self.poll_timeout,
+                    bootstrap_retries=3,
+                    error_callback=_polling_error,
+                )
+            self._ready.set()
+            log.info(
+                "telegram connected as @%s mode=%s api=%s",
+                app.bot.username,
+                self.settings.mode,
+                urlsplit(self.settings.api_base_url).netloc,
+            )
+            await self._flush_backlog()
+            await self._stop.wait()
+        finally:
+            await self._shutdown()
+            self._finished.set()
+
+    async def stop(self) -> None:
+        """Ask run() to finish and wait until it has (the app cancels it right after)."""
+        self._stop.set()
+        if self._started and not self._finished.is_set():
+            try:
+                await asyncio.wait_for(self._finished.wait(), self.stop_timeout)
+            except TimeoutError:
+                log.warning("telegram adapter did not stop within %ss", self.stop_timeout)
+
+    async def deliver(self, reply: Reply) -> None:
+        """A reply with `where` and no triggering update (scheduled results)."""
+        if self._shut:
+            log.warning("telegram is stopped; a scheduled reply was not sent")
+            return
+        if not self._ready.is_set():
+            self._backlog.append(reply)  # the scheduler may close proposals before we connect
+            return
+        await self.outbox.send_all([reply], None)
+
+    # ----- wiring ---------------------------------------------------------------------------
+    def build_application(self, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
+        base = self.settings.api_base_url.rstrip("/")
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base)
+            .defaults(
+                Defaults(
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            )
+            .connect_timeout(10)
+            .read_timeout(30)
+            .write_timeout(30)
+            .get_updates_connect_timeout(10)
+            .get_updates_read_timeout(10)
+        )
+        if base.endswith("/bot"):
+            builder = builder.base_file_url(base[: -len("/bot")] + "/file/bot")
+        if self.rate_limiter is not None:
+            builder = builder.rate_limiter(cast(BaseRateLimiter[None], self.rate_limiter))
+        return builder.build()
+
+    def _add_handlers(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        only_new = filters.UpdateType.MESSAGE  # an edited "/vote" must not vote again
+        names = [n for n in self.dispatcher.registry.commands if COMMAND_NAME.fullmatch(n)]
+        if START not in names:
+            names.append(START)
+        app.add_handler(CommandHandler(names, self._on_command, filters=only_new))
+        commandish = filters.COMMAND | filters.Regex(COMMAND_TEXT)  # see command_of
+        app.add_handler(MessageHandler(only_new & commandish, self._on_command))
+        app.add_handler(CallbackQueryHandler(self._on_press, pattern=r"^gov:"))
+        app.add_handler(CallbackQueryHandler(self._on_foreign_press))
+        app.add_handler(
+            MessageReactionHandler(
+                self._on_reaction,
+                message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED,
+            )
+        )
+        app.add_handler(
+            MessageHandler(only_new & filters.ChatType.GROUPS & ~commandish, self._on_posted)
+        )
+        app.add_error_handler(self._on_error)
+
+    def _bind(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        bot = app.bot
+        self.outbox.bot = bot
+        self.outbox.username = bot.username
+        self.outbox.me = Actor(PLATFORM, str(bot.id), bot.first_name, is_bot=True)
+        self.refresher.bot = bot
+
+    async def _set_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """The command menu, straight from the registry (the same list /help shows)."""
+        commands = [
+            BotCommand(spec.name, plain_short(spec.help, 256).ljust(3, "."))
+            for spec in self.dispatcher.registry.commands.values()
+            if COMMAND_NAME.fullmatch(spec.name)
+        ][:100]
+        try:
+            await app.bot.set_my_commands(commands)
+        except TelegramError as error:
+            log.warning("setMyCommands failed: %s", error)
+
+    async def _start_webhook(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        url = self.settings.webhook_url
+        if not url:
+            raise RuntimeError(
+                "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL, the public HTTPS address "
+                "Telegram posts updates to."
+            )
+        configured = self.settings.webhook_secret
+        secret = configured.get_secret_value() if configured else secrets.token_urlsafe(32)
+        if not SECRET_TOKEN.fullmatch(secret):
+            raise RuntimeError(
+                "TELEGRAM_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and - (1 to 256 characters)."
+            )
+        self.webhook_secret = secret
+        self.hygiene.add_secret(secret)
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen=self.settings.webhook_listen,
+            port=self.settings.webhook_port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            allowed_updates=ALLOWED_UPDATES,
+            secret_token=secret,
+            bootstrap_retries=3,
+        )
+
+    async def _flush_backlog(self) -> None:
+        backlog, self._backlog = self._backlog, []
+        if backlog:
+            await self.outbox.send_all(backlog, None)
+
+    async def _shutdown(self) -> None:
+        """Stop taking updates, let running handlers and pending card edits finish, close."""
+        async with self._lock:
+            app = self.application
+            if app is None or self._shut:
+                return
+            self._shut = True
+            self._ready.clear()
+            steps = []
+            if app.updater is not None and app.updater.running:
+                steps.append(("updater", app.updater.stop))
+            if app.running:
+                steps.append(("application", app.stop))
+            steps += [("card edits", self.refresher.close), ("session", app.shutdown)]
+            for name, step in steps:
+                try:
+                    await step()
+                except Exception:
+                    log.exception("telegram shutdown step failed: %s", name)
+            self.hygiene.uninstall()
+            log.info("telegram stopped")
+
+    # ----- updates → events -------------------------------------------------------------
+    async def _actor(self, user: User, chat: Chat, sender_chat: Chat | None = None) -> Actor:
+        assert self.application is not None
+        if sender_chat is not None and sender_chat.id == chat.id:
+            return actor_of(user, is_admin=True)  # an anonymous admin posting as the group
+        scope = self._home_chat if is_private(chat) else chat.id
+        is_admin = await self.admins.is_admin(self.application.bot, scope, user.id)
+        return actor_of(user, is_admin=is_admin)
+
+    def _author_of(self, message: Message) -> Actor | None:
+        known = self.authors.get(message.chat_id, message.message_id)
+        if known is not None:
+            return known
+        return actor_of(message.from_user) if message.from_user else None
+
+    async def _origin(self, message: Message) -> Origin:
+        assert message.from_user is not None
+        chat = message.chat
+        actor = await self._actor(message.from_user, chat, message.sender_chat)
+        return Origin(
+            chat.id,
+            topic_of(message),
+            is_private(chat),
+            bool(chat.is_forum),
+            message.message_id,
+            message.from_user.id,
+            actor,
+        )
+
+    async def _handle(self, origin: Origin, payload: Payload, update: Update) -> list[Reply]:
+        assert origin.actor is not None
+        where = where_of(origin.chat_id, private=origin.is_private, thread_id=origin.thread_id)
+        event = Event(origin.actor, where, payload)
+        replies = await self.dispatcher.handle(event)
+        refused = [r.meta["error"] for r in replies if "error" in r.meta]
+        log.info(
+            "%s update_id=%s chat_id=%s user_id=%s replies=%d%s",
+            type(payload).__name__.lower(),
+            update.update_id,
+            origin.chat_id,
+            origin.user_id,
+            len(replies),
+            f" refused={refused[0]}" if refused else "",
+        )
+        return replies
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        parsed = command_of(message)
+        if parsed is None:
+            return
+        name, addressee, rest = parsed
+        if addressee and addressee.casefold() != self.outbox.username.casefold():
+            return  # /cmd@another_bot
+        origin = await self._origin(message)
+        assert origin.actor is not None
+        self.authors.remember(message.chat_id, message.message_id, origin.actor)
+        if name == START and START not in self.dispatcher.registry.commands:
+            await self._start(update, origin, rest)
+            return
+        replied = replied_message(message)
+        command = Command(
+            name,
+            rest,
+            None,
+            message_ref(message.chat_id, replied.message_id) if replied else None,
+            self._author_of(replied) if replied else None,
+        )
+        replies = await self._handle(origin, command, update)
+        await self.outbox.send_all(replies, origin)
+
+    async def _start(self, update: Update, origin: Origin, payload: str) -> None:
+        """/start: deliver missed private replies (deep link), else a welcome and /help."""
+        if payload.startswith(PendingPrivate.PREFIX) and origin.is_private:
+            assert origin.user_id is not None
+            missed = self.pending.take(payload, origin.user_id)
+            if missed is None:
+                await self.outbox.post(Target(origin.chat_id), Reply(EXPIRED_LINK))
+                return
+            await self.outbox.post(Target(origin.chat_id), Reply(MISSED))
+            await self.outbox.send_all(missed, origin)
+            return
+        if origin.is_private:
+            await self.outbox.post(Target(origin.chat_id), Reply(WELCOME))
+        replies = await self._handle(origin, Command("help"), update)
+        await self.outbox.send_all(replies, origin)
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        message = query.message
+        if message is None:  # a button on an inline-mode message: not ours to serve
+            await _answer(query, "This button only works in a chat.", alert=True)
+            return
+        try:
+            action, args = decode(query.data or "")
+        except BadArguments as error:
+            await _answer(query, error.message, alert=True)
+            return
+        chat = message.chat
+        actor = await self._actor(query.from_user, chat)
+        topic = topic_of(message) if isinstance(message, Message) else None
+        origin = Origin(
+            chat.id,
+            topic,
+            is_private(chat),
+            bool(chat.is_forum),
+            None,
+            query.from_user.id,
+            actor,
+        )
+        press = Press(action, args, message_ref(chat.id, message.message_id))
+        replies = await self._handle(origin, press, update)
+        refusal = next((r for r in replies if "error" in r.meta), None)
+        rest = [r for r in replies if r is not refusal]
+        outcome = await self.outbox.send_all(rest, origin, notice=False)
+        if refusal is not None:
+            await _answer(query, plain_short(refusal.text), alert=True)
+        elif outcome.undelivered:
+            # The member never started the bot: the answer opens the private chat, and
+            # /start with this token delivers the receipt there — no notice in the group.
+            token = self.pending.add(query.from_user.id, outcome.undelivered)
+            await _answer(
+                query,
+                plain_short(first_line(outcome.private[0].text)),
+                url=f"https://t.me/{self.outbox.username}?start={token}",
+            )
+        elif outcome.private:
+            await _answer(query, plain_short(first_line(outcome.private[0].text)))
+        else:
+            await _answer(query, None)
+
+    async def _on_foreign_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await _answer(update.callback_query, "That button is not one of govbot's.", alert=True)
+
+    async def _on_reaction(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.message_reaction
+        if change is None or change.user is None:
+            return  # anonymous (posted as a chat): nobody to credit
+        added, removed = reaction_changes(change.old_reaction, change.new_reaction)
+        if not added and not removed:
+            return
+        chat = change.chat
+        actor = await self._actor(change.user, chat)
+        origin = Origin(
+            chat.id,
+            None,
+            is_private(chat),
+            bool(chat.is_forum),
+            None,
+            change.user.id,
+            actor,
+        )
+        ref = message_ref(chat.id, change.message_id)
+        author = self.authors.get(chat.id, change.message_id)
+        replies: list[Reply] = []
+        for emoji, is_added in [(e, True) for e in added] + [(e, False) for e in removed]:
+            replies += await self._handle(origin, Reaction(ref, author, emoji, is_added), update)
+        await self._quietly(replies, origin)
+
+    async def _on_posted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        origin = await self._origin(message)
+        assert origin.actor is not None
+        self.authors.remember(message.chat_id, message.message_id, origin.actor)
+        replied = replied_message(message)
+        posted = Posted(
+            message_ref(message.chat_id, message.message_id),
+            message_ref(message.chat_id, replied.message_id) if replied else None,
+            self._author_of(replied) if replied else None,
+        )
+        await self._quietly(await self._handle(origin, posted, update), origin)
+
+    async def _quietly(self, replies: list[Reply], origin: Origin) -> None:
+        """Answers to reactions and chat messages: refusals are logged, never posted."""
+        kept = [r for r in replies if "error" not in r.meta]
+        if kept:
+            await self.outbox.send_all(kept, origin, notice=False)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log with the update id; answer the member briefly (never a stack trace)."""
+        error_id = secrets.token_hex(4)
+        update_id = update.update_id if isinstance(update, Update) else None
+        chat = update.effective_chat if isinstance(update, Update) else None
+        log.error(
+            "telegram update failed error_id=%s update_id=%s chat_id=%s",
+            error_id,
+            update_id,
+            chat.id if chat else None,
+            exc_info=context.error,
+        )
+        if not isinstance(update, Update):
+            return
+        text = f"Sorry, something went wrong on our side (error id {error_id}). Please try again."
+        if update.callback_query is not None:
+            await _answer(update.callback_query, text, alert=True)
+        elif update.message is not None and command_of(update.message) is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(
+                    update.message.chat_id,
+                    text,
+                    message_thread_id=topic_of(update.message),
+                    reply_parameters=ReplyParameters(
+                        update.message.message_id, allow_sending_without_reply=True
+                    ),
+                )
+
+
+async def _answer(
+    query: CallbackQuery, text: str | None, *, alert: bool = False, url: str | None = None
+) -> None:
+    """answerCallbackQuery, once per press; a late answer (query too old) is only logged."""
+    try:
+        await query.answer(text=text, show_alert=alert, url=url)
+    except TelegramError as error:
+        log.warning("answerCallbackQuery failed query_id=%s: %s", query.id, error)
+
+
+def _polling_error(error: TelegramError) -> None:
+    log.warning("telegram polling failed, retrying: %s", error)
+
+
+def _chat_id(raw: str | None) -> int | None:
+    if raw is None or not raw.strip().lstrip("-").isdigit():
+        return None
+    return int(raw.strip())

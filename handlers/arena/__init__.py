@@ -1,0 +1,1 @@
+"""Blind A/B ratings: battles, pair choice, Bradley–Terry leaderboard (SPEC §6)."""

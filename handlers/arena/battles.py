@@ -1,0 +1,162 @@
+"""Battle logic that needs no database: redaction, splits, rater quality, battle rows.
+
+Kept pure so the rules (what is hidden, what counts as the majority, how a rater is
+weighed) are tested directly and used the same way by the chat, the CLI and export.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from handlers.arena import bt
+
+CHOICE_LABELS = {"a": "A is better", "b": "B is better", "tie": "Tie", "bothbad": "Both bad"}
+WINNER_OF_CHOICE = {"a": "model_a", "b": "model_b", "tie": "tie", "bothbad": "tie (bothbad)"}
+CHOICE_OF_WINNER = {v: k for k, v in WINNER_OF_CHOICE.items()}
+REDACTED = "[redacted]"
+
+
+def redact(text: str, names: Iterable[str]) -> tuple[str, int]:
+    """Hide every configured model name, id or vendor (case-insensitive, whole words).
+
+    Returns the text and how many mentions were hidden. Longer names go first so
+    "gpt-4o-mini" is hidden whole rather than leaving "-mini" behind.
+    """
+    words = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True)
+    if not words:
+        return text, 0
+    pattern = re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.IGNORECASE
+    )
+    return pattern.subn(REDACTED, text)
+
+
+def split(choices: Iterable[str], weights: Iterable[float] | None = None) -> dict[str, float]:
+    """Totals per choice (weighted when weights are given)."""
+    totals = dict.fromkeys(CHOICE_LABELS, 0.0)
+    for choice, w in zip(choices, weights or _ones(), strict=False):
+        totals[choice] += w
+    return totals
+
+
+def _ones() -> Iterable[float]:
+    while True:
+        yield 1.0
+
+
+def majority(choices: Sequence[str]) -> str | None:
+    """The single most common choice, or None on a tie for first (no majority)."""
+    if not choices:
+        return None
+    ranked = Counter(choices).most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+@dataclass(frozen=True)
+class RaterQuality:
+    """How a rater's ratings compare with everyone else's on the same battles.
+
+    `agreement`: share of their ratings equal to the other raters' majority (battles
+    without one are skipped), smoothed towards ½ with one pseudo-agreement and one
+    pseudo-disagreement so a single lucky rating is not "100%". `a_share`: share of A
+    among their decisive (A or B) picks — ½ is unbiased; sides are random, so a rater
+    who nearly always presses A is not reading the outputs.
+    """
+
+    member_id: int
+    ratings: int
+    compared: int
+    agreement: float
+    a_share: float | None
+
+    @property
+    def weight(self) -> float:
+        """A rating's weight: agreement scaled down by position bias, floored at 0.1."""
+        bias = 0.0 if self.a_share is None else abs(2.0 * self.a_share - 1.0)
+        return max(0.1, min(1.0, 2.0 * self.agreement * (1.0 - 0.5 * bias)))
+
+
+def rater_quality(battles: dict[int, list[tuple[int, str]]]) -> dict[int, RaterQuality]:
+    """Quality of every rater from {battle: [(member, choice), …]} of revealed battles."""
+    agree: dict[int, int] = defaultdict(int)
+    compared: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    a_picks: dict[int, int] = defaultdict(int)
+    decisive: dict[int, int] = defaultdict(int)
+    for ratings in battles.values():
+        for member, choice in ratings:
+            total[member] += 1
+            if choice in ("a", "b"):
+                decisive[member] += 1
+                a_picks[member] += choice == "a"
+            others = majority([c for m, c in ratings if m != member])
+            if others is not None:
+                compared[member] += 1
+                agree[member] += choice == others
+    return {
+        m: RaterQuality(
+            m,
+            total[m],
+            compared[m],
+            (agree[m] + 1.0) / (compared[m] + 2.0),
+            a_picks[m] / decisive[m] if decisive[m] else None,
+        )
+        for m in total
+    }
+
+
+@dataclass(frozen=True)
+class BattleRow:
+    """One battle in FastChat's format."""
+
+    model_a: str
+    model_b: str
+    winner: str
+    judge: str
+    tstamp: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "model_a": self.model_a,
+            "model_b": self.model_b,
+            "winner": self.winner,
+            "judge": self.judge,
+            "tstamp": self.tstamp,
+        }
+
+
+def parse_battle(record: dict[str, object], line: int) -> BattleRow:
+    """Read one FastChat battle row, refusing anything malformed with its line number."""
+    try:
+        a, b, winner = record["model_a"], record["model_b"], record["winner"]
+    except KeyError as missing:
+        raise ValueError(f"line {line}: missing {missing.args[0]!r}") from None
+    if not isinstance(a, str) or not isinstance(b, str) or not a or not b:
+        raise ValueError(f"line {line}: model_a and model_b must be non-empty strings")
+    if a == b:
+        raise ValueError(f"line {line}: model_a and model_b are the same model")
+    if winner not in bt.WINNERS:
+        raise ValueError(f"line {line}: winner must be one of {', '.join(bt.WINNERS)}")
+    tstamp = record.get("tstamp", 0.0)
+    judge = record.get("judge", "")
+    return BattleRow(
+        a,
+        b,
+        str(winner),
+        str(judge),
+        float(tstamp) if isinstance(tstamp, int | float) else 0.0,
+    )
+
+
+def counts_of(rows: Sequence[BattleRow], weights: Sequence[float] | None = None) -> bt.Counts:
+    return bt.collapse(
+        (r.model_a for r in rows),
+        (r.model_b for r in rows),
+        (r.winner for r in rows),
+        weights,
+    )

@@ -1,0 +1,107 @@
+"""The leaderboard from stored ratings, its text and its chart (used by chat and CLI)."""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from handlers.arena import bt
+from handlers.arena.battles import (
+    WINNER_OF_CHOICE,
+    BattleRow,
+    RaterQuality,
+    counts_of,
+    rater_quality,
+)
+from storage import Storage
+from storage.repos.arena import RatedBattle
+
+
+async def stored_rows(
+    storage: Storage, community_id: int | None
+) -> tuple[list[BattleRow], list[RatedBattle]]:
+    """Every rating of every revealed battle as a FastChat battle row."""
+    rated = await storage.arena.rated(community_id)
+    rows = [
+        BattleRow(r.model_a, r.model_b, WINNER_OF_CHOICE[r.choice], r.judge, r.cast_at)
+        for r in rated
+    ]
+    return rows, rated
+
+
+def qualities(rated: list[RatedBattle]) -> dict[int, RaterQuality]:
+    by_battle: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for r in rated:
+        by_battle[r.battle_id].append((r.member_id, r.choice))
+    return rater_quality(by_battle)
+
+
+async def stored_leaderboard(
+    storage: Storage,
+    community_id: int | None,
+    *,
+    rounds: int,
+    min_battles: int,
+    weighted: bool,
+    seed: int | None = 0,
+) -> list[bt.Standing]:
+    """The leaderboard of one community (or all) from revealed battles."""
+    rows, rated = await stored_rows(storage, community_id)
+    weights = None
+    if weighted and rated:
+        quality = qualities(rated)
+        weights = [quality[r.member_id].weight for r in rated]
+    return bt.leaderboard(
+        counts_of(rows, weights), rounds=rounds, min_battles=min_battles, seed=seed
+    )
+
+
+def board_text(standings: list[bt.Standing], *, title: str = "Arena leaderboard") -> str:
+    lines = [f"{title} (Bradley–Terry, Elo scale, 95% bootstrap intervals):"]
+    for s in standings:
+        lines.append(
+            f"{s.rank:>2}. {s.model} {s.rating:.0f} "
+            f"(+{s.upper - s.rating:.0f}/−{s.rating - s.lower:.0f}) · "
+            f"{s.battles} battles · win rate {s.win_rate:.0%}"
+        )
+    lines.append("Rank 1 + models clearly ahead; ties count half a win.")
+    return "\n".join(lines)
+
+
+def board_chart(path: Path, standings: list[bt.Standing]) -> Path:
+    """Ratings as points with their 95% intervals, best at the top."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+    height = 1.4 + 0.4 * len(standings)
+    fig, ax = plt.subplots(figsize=(7, height), dpi=100)
+    try:
+        positions = list(range(len(standings)))[::-1]
+        ratings = [s.rating for s in standings]
+        below = [s.rating - s.lower for s in standings]
+        above = [s.upper - s.rating for s in standings]
+        ax.errorbar(
+            ratings,
+            positions,
+            xerr=[below, above],
+            fmt="o",
+            color="#1565c0",
+            ecolor="#90a4ae",
+            capsize=4,
+        )
+        ax.set_yticks(positions, [f"{s.rank}. {s.model[:36]}" for s in standings])
+        ax.axvline(1000, color="#cfd8dc", linewidth=1, zorder=0)
+        ax.set_xlabel("rating (Elo scale, 95% interval)")
+        ax.set_title("Arena leaderboard", fontsize=11)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
+    return path

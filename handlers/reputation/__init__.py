@@ -1,0 +1,1 @@
+"""Contributions and reputation: ledger rules, the trust-seeded score, and its snapshots."""

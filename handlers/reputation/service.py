@@ -1,0 +1,170 @@
+"""Keeps reputation snapshots fresh and answers from them, so `/rep` never computes.
+
+A snapshot is stale when the ledger changed since it was computed (the community's
+ledger version moved) or when it is older than `snapshot_max_age_seconds` (decay and
+members' ages move scores with time alone). The background task in bot/app.py calls
+`refresh_stale` on an interval; a read of a stale snapshot recomputes inline only while
+the ledger is small (`inline_recompute_max_events`), otherwise it answers from the
+latest snapshot. The numeric work runs in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import numpy as np
+
+from handlers.ports import Clock
+from handlers.reputation.policy import ReputationPolicy, effective_policy
+from handlers.reputation.score import DAY, Ledger, Params, Scores, compute
+from handlers.types import Actor
+from storage import Storage
+from storage.records import CommunityRecord, MemberRecord
+from storage.repos.contributions import Recorded, Request, SnapshotInfo, SnapshotRow
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_REF = re.compile(r"rep:(\d+)")
+
+
+def snapshot_ref(snapshot_id: int) -> str:
+    return f"rep:{snapshot_id}"
+
+
+def parse_snapshot_ref(text: str | None) -> int | None:
+    """The reputation snapshot id in a proposal's snapshot text (also inside a hybrid's)."""
+    found = SNAPSHOT_REF.search(text or "")
+    return int(found.group(1)) if found else None
+
+
+def snapshot_rows(scores: Scores) -> list[SnapshotRow]:
+    from handlers.reputation.policy import KINDS
+
+    rows = []
+    for i, member_id in enumerate(scores.ids.tolist()):
+        parts = {KINDS[k]: float(v) for k, v in enumerate(scores.parts[i].tolist()) if v}
+        rows.append(
+            SnapshotRow(
+                member_id=member_id,
+                score=float(scores.score[i]),
+                trust=float(scores.trust[i]),
+                rank=int(scores.rank[i]),
+                change_30d=float(scores.change_30d[i]),
+                parts=parts,
+                sources=scores.sources_of(i),
+            )
+        )
+    return rows
+
+
+class ReputationService:
+    """Ledger writes with seed marks, and snapshot upkeep, for every community."""
+
+    def __init__(self, storage: Storage, policy: ReputationPolicy, clock: Clock) -> None:
+        self.storage = storage
+        self.policy = policy
+        self.clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._marked: set[tuple[int, str]] = set()
+        self.recomputes = 0
+
+    def policy_for(self, community: CommunityRecord) -> ReputationPolicy:
+        return effective_policy(self.policy, community.settings)
+
+    async def record(self, request: Request) -> Recorded:
+        return await self.storage.contributions.record(request)
+
+    async def note_actor(
+        self, member: MemberRecord, actor: Actor, policy: ReputationPolicy
+    ) -> None:
+        """Remember admins and members with a seed role as trusted seeds (once per process)."""
+        reasons = ["admin"] if actor.is_admin else []
+        reasons += [f"role:{role}" for role in actor.roles if role in policy.seed_roles]
+        for reason in reasons:
+            if (member.id, reason) in self._marked:
+                continue
+            await self.storage.contributions.mark_seed(
+                member.community_id, member.id, reason, self.clock.now()
+            )
+            self._marked.add((member.id, reason))
+
+    async def seed_ids(self, community_id: int, policy: ReputationPolicy, now: float) -> list[int]:
+        marked = await self.storage.contributions.seeds(community_id)
+        old_enough = now - policy.seed_member_age_days * DAY
+        ages = await self.storage.contributions.member_ages(community_id)
+        return sorted(set(marked) | {m for m, first_seen, _ in ages if first_seen <= old_enough})
+
+    # ----- snapshots ---------------------------------------------------------------------
+    def _stale(self, snap: SnapshotInfo | None, version: int, policy: ReputationPolicy) -> bool:
+        if snap is None:
+            return True
+        if snap.ledger_version < version:
+            return True
+        return self.clock.now() - snap.computed_at > policy.snapshot_max_age_seconds
+
+    async def recompute(self, community_id: int, policy: ReputationPolicy) -> SnapshotInfo:
+        """Compute and store a snapshot from the whole ledger now."""
+        now = self.clock.now()
+        version = await self.storage.contributions.version(community_id)
+        columns = await self.storage.contributions.load(community_id)
+        seeds = np.asarray(await self.seed_ids(community_id, policy, now), dtype=np.int64)
+        ledger = Ledger.from_columns(
+            columns.giver, columns.receiver, columns.kind, columns.weight, columns.at
+        )
+        scores = await asyncio.to_thread(compute, ledger, seeds, now, Params.of(policy))
+        rows = await asyncio.to_thread(snapshot_rows, scores)
+        info = await self.storage.reputation.save(
+            community_id, computed_at=now, ledger_version=version, events=len(ledger), rows=rows
+        )
+        self.recomputes += 1
+        log.info(
+            "reputation recomputed community=%s snapshot=%s events=%s members=%s",
+            community_id,
+            info.id,
+            info.events,
+            info.members,
+        )
+        return info
+
+    async def current(
+        self, community_id: int, policy: ReputationPolicy, *, force_fresh: bool = False
+    ) -> SnapshotInfo | None:
+        """The snapshot to answer from: fresh if it is cheap (or forced), else the latest."""
+        latest, version = await self.storage.reputation.latest_and_version(community_id)
+        if not self._stale(latest, version, policy):
+            return latest
+        small = latest is None or latest.events <= policy.inline_recompute_max_events
+        if not (force_fresh or small):
+            return latest
+        async with self._locks.setdefault(community_id, asyncio.Lock()):
+            latest = await self.storage.reputation.latest(community_id)
+            version = await self.storage.contributions.version(community_id)
+            if not self._stale(latest, version, policy):
+                return latest
+            if latest is None and version == 0:
+                return None  # nothing logged yet
+            return await self.recompute(community_id, policy)
+
+    async def pinned(self, community: CommunityRecord) -> SnapshotInfo | None:
+        """A fresh snapshot kept for good: a proposal's reputation weights are read from it."""
+        info = await self.current(community.id, self.policy_for(community), force_fresh=True)
+        if info is not None:
+            await self.storage.reputation.pin(info.id)
+        return info
+
+    async def refresh_stale(self) -> int:
+        """Recompute every community whose snapshot is stale (the background task)."""
+        done = 0
+        for community_id in await self.storage.contributions.communities():
+            community = await self.storage.communities.get(community_id)
+            policy = self.policy_for(community)
+            latest = await self.storage.reputation.latest(community_id)
+            version = await self.storage.contributions.version(community_id)
+            if not self._stale(latest, version, policy):
+                continue
+            async with self._locks.setdefault(community_id, asyncio.Lock()):
+                await self.recompute(community_id, policy)
+            done += 1
+        return done

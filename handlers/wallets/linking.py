@@ -1,0 +1,301 @@
+"""Issuing and verifying link messages: every refusal decided before anything is written.
+
+`/link` builds the EIP-4361 message (bound to the domain, URI and chain id from the
+settings and, in its statement, to the platform user and community) with a fresh nonce
+and stores it. `/verify` checks the signature against the message *we issued* (so an
+altered message can never be linked), the nonce, the time window, and then who signed:
+an EOA by recovery, a contract wallet by EIP-1271 through the chain port. The final
+checks that race with other members (address taken, cool-down, nonce reuse) run again
+inside the write transaction in `WalletRepo.link`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from handlers.errors import BadArguments, NotAllowed, TryAgain
+from handlers.wallets.chain import ChainCallFailed, ChainPort, ChainUnavailable
+from handlers.wallets.policy import WalletPolicy
+from handlers.wallets.siwe import (
+    SignatureError,
+    SiweError,
+    SiweMessage,
+    checksum,
+    format_time,
+    parse_message,
+    parse_signature,
+    personal_hash,
+    recover_signer,
+)
+from storage.records import CommunityRecord, MemberRecord
+from storage.repos.wallets import LinkOutcome, LinkRequest, NonceRecord, WalletRepo
+
+LINK_USAGE = "/link <address>  (then sign the message and send /verify <signature>)"
+VERIFY_USAGE = "/verify <signature>  (the 0x… signature of the message /link sent you)"
+_STATEMENT_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;= ]")
+
+
+def short(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}"
+
+
+def parse_address(text: str, usage: str) -> str:
+    try:
+        return checksum(text)
+    except ValueError:
+        raise BadArguments(
+            f'"{text[:50]}" is not an Ethereum address (0x and 40 hex digits, with a correct '
+            "checksum if it is mixed case).",
+            usage=usage,
+        ) from None
+
+
+def _statement_part(text: str) -> str:
+    """A name made safe for the statement (RFC 3986 characters only, one line)."""
+    cleaned = _STATEMENT_UNSAFE.sub("_", text.strip())[:60]
+    return cleaned or "_"
+
+
+def build_message(
+    policy: WalletPolicy,
+    *,
+    address: str,
+    platform: str,
+    user_id: str,
+    community: CommunityRecord,
+    now: float,
+    nonce: str | None = None,
+) -> SiweMessage:
+    statement = (
+        f"Link this address to {_statement_part(platform)} user {_statement_part(user_id)} "
+        f"in the govbot community {_statement_part(community.name)}."
+    )
+    return SiweMessage(
+        domain=policy.domain,
+        address=address,
+        statement=statement,
+        uri=policy.uri,
+        chain_id=policy.chain_id,
+        nonce=nonce or secrets.token_hex(12),
+        issued_at=format_time(now),
+        expiration_time=format_time(now + policy.link_ttl_minutes * 60),
+        request_id=f"{_statement_part(platform)}:{_statement_part(user_id)}",
+    )
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+async def start_link(
+    repo: WalletRepo,
+    policy: WalletPolicy,
+    *,
+    community: CommunityRecord,
+    member: MemberRecord,
+    address: str,
+    now: float,
+) -> SiweMessage:
+    """Refuse early what verification would refuse anyway; else issue a message."""
+    mine = await repo.active(member.id, fresh=True)
+    if mine is not None and mine.address == address:
+        raise NotAllowed(f"{address} is already your linked wallet. See /wallet.")
+    holder = await repo.by_address(community.id, address)
+    if holder is not None and holder.member_id != member.id:
+        raise NotAllowed(
+            f"{address} is already linked to another member of this community; an address "
+            "can be linked to one member only."
+        )
+    await check_cooldown(repo, policy, member.id, now)
+    message = build_message(
+        policy,
+        address=address,
+        platform=member.platform,
+        user_id=member.user_id,
+        community=community,
+        now=now,
+    )
+    text = message.text()
+    await repo.issue(
+        NonceRecord(
+            nonce=message.nonce,
+            community_id=community.id,
+            member_id=member.id,
+            address=address,
+            message=text,
+            issued_at=now,
+            expires_at=now + policy.link_ttl_minutes * 60,
+            used_at=None,
+        )
+    )
+    return message
+
+
+async def check_cooldown(repo: WalletRepo, policy: WalletPolicy, member_id: int, now: float):  # type: ignore[no-untyped-def]
+    last = await repo.last_change(member_id)
+    cooldown = policy.relink_cooldown_minutes * 60
+    if last is not None and now - last < cooldown:
+        raise NotAllowed(
+            "You changed your linked wallet recently; you can link again in "
+            f"{_minutes(cooldown - (now - last))}."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    address: str
+    kind: str  # "eoa" | "contract"
+    message: SiweMessage
+
+
+def split_verify_text(text: str) -> tuple[str, str | None]:
+    """`<signature>` or `<signature>` followed by the signed message on the next lines."""
+    first, _, rest = text.strip().partition("\n")
+    parts = first.split(None, 1)
+    if not parts:
+        raise BadArguments("Give the signature.", usage=VERIFY_USAGE)
+    signature = parts[0]
+    message = "\n".join(p for p in (parts[1] if len(parts) > 1 else "", rest) if p)
+    return signature, (message.strip("\n") or None)
+
+
+async def check_signed(
+    repo: WalletRepo,
+    policy: WalletPolicy,
+    chain: ChainPort | None,
+    *,
+    member: MemberRecord,
+    signature_text: str,
+    message_text: str | None,
+    now: float,
+) -> tuple[NonceRecord, Verified, bytes]:
+    """Every check except the racing ones; raises a DomainError with the reason."""
+    try:
+        signature = parse_signature(signature_text)
+    except SignatureError as error:
+        raise BadArguments(str(error), usage=VERIFY_USAGE) from None
+    if message_text is not None:
+        try:
+            supplied = parse_message(message_text)
+        except SiweError as error:
+            raise BadArguments(f"That message is malformed: {error}", usage=VERIFY_USAGE) from None
+        if supplied.domain != policy.domain or supplied.scheme not in (None, "https"):
+            raise NotAllowed(
+                f'That message is for the site "{supplied.domain}", not "{policy.domain}"; '
+                "sign only the message /link sent you."
+            )
+        if supplied.chain_id != policy.chain_id:
+            raise NotAllowed(
+                f"That message is for chain {supplied.chain_id}; this community links wallets "
+                f"on chain {policy.chain_id}."
+            )
+        pending = await repo.nonce(supplied.nonce)
+        if pending is None or pending.member_id != member.id:
+            raise NotAllowed("That message's nonce was not issued to you. Start with /link.")
+        if pending.message != message_text.replace("\r\n", "\n").strip("\n"):
+            raise NotAllowed(
+                "That message was altered: it differs from the one /link issued. Sign the exact "
+                "message, unchanged."
+            )
+    else:
+        found = await repo.latest_nonce(member.id)
+        if found is None:
+            raise NotAllowed("You have no link in progress. Start with /link <address>.")
+        pending = found
+    if pending.used_at is not None:
+        raise NotAllowed(
+            "That link message's nonce has already been used; each message links once. "
+            "Start again with /link <address>."
+        )
+    message = parse_message(pending.message)
+    if now > pending.expires_at:
+        raise NotAllowed(
+            f"That link message expired at {message.expiration_time}. Start again with /link."
+        )
+    not_before = message.not_before_ts
+    if now < message.issued_at_ts or (not_before is not None and now < not_before):
+        raise NotAllowed("That link message is not valid yet (its time is in the future).")
+    kind = await _who_signed(chain, pending, signature)
+    return pending, Verified(pending.address, kind, message), signature
+
+
+async def _who_signed(chain: ChainPort | None, pending: NonceRecord, signature: bytes) -> str:
+    recovered: str | None = None
+    if len(signature) == 65:
+        try:
+            recovered = recover_signer(pending.message, signature)
+        except SignatureError as error:
+            raise BadArguments(str(error), usage=VERIFY_USAGE) from None
+        if recovered == pending.address:
+            return "eoa"
+    if chain is not None:
+        try:
+            if await chain.has_code(pending.address) and await chain.is_valid_signature(
+                pending.address, personal_hash(pending.message), signature
+            ):
+                return "contract"
+        except ChainUnavailable:
+            raise TryAgain(
+                "The chain did not answer while checking your contract wallet's signature; "
+                "nothing was changed — try /verify again in a minute."
+            ) from None
+        except ChainCallFailed:
+            pass
+    if recovered is None:
+        raise BadArguments(
+            f"A wallet signature is 65 bytes (130 hex digits), not {len(signature)}, and "
+            f"{short(pending.address)} did not accept it as a contract wallet (EIP-1271).",
+            usage=VERIFY_USAGE,
+        )
+    raise NotAllowed(
+        f"That signature was made by {recovered}, not by {pending.address}. Sign the message "
+        "with the wallet you are linking."
+    )
+
+
+REFUSALS = {
+    "missing": "You have no link in progress. Start with /link <address>.",
+    "used": "That link message's nonce has already been used. Start again with /link <address>.",
+    "expired": "That link message has expired. Start again with /link <address>.",
+    "same": "That address is already your linked wallet. See /wallet.",
+}
+
+
+async def finish_link(
+    repo: WalletRepo,
+    policy: WalletPolicy,
+    *,
+    pending: NonceRecord,
+    verified: Verified,
+    signature: bytes,
+    now: float,
+) -> LinkOutcome:
+    outcome = await repo.link(
+        LinkRequest(
+            nonce=pending.nonce,
+            community_id=pending.community_id,
+            member_id=pending.member_id,
+            address=verified.address,
+            kind=verified.kind,
+            message=pending.message,
+            signature="0x" + signature.hex(),
+            at=now,
+            cooldown_seconds=policy.relink_cooldown_minutes * 60,
+        )
+    )
+    if outcome.refused == "taken":
+        raise NotAllowed(
+            f"{verified.address} is already linked to another member of this community; an "
+            "address can be linked to one member only."
+        )
+    if outcome.refused == "cooldown":
+        raise NotAllowed(
+            "You changed your linked wallet recently; you can link again in "
+            f"{_minutes(outcome.wait_seconds)}."
+        )
+    if outcome.refused is not None:
+        raise NotAllowed(REFUSALS[outcome.refused])
+    return outcome

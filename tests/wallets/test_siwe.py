@@ -1,0 +1,141 @@
+"""EIP-4361 format/parse against the standard's own examples, and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from handlers.wallets.siwe import (
+    HALF_N,
+    SECP256K1_N,
+    SignatureError,
+    SiweError,
+    SiweMessage,
+    format_message,
+    parse_message,
+    parse_signature,
+    recover_signer,
+)
+
+RESOURCES = """Resources:
+- ipfs://bafybeiemxf5abjwjbikoz4mc3a3dla6ual3jsgpdr4cjr3oz3evfyavhwq/
+- https://example.com/my-web2-claim.json"""
+BODY = (
+    """0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2
+
+I accept the ExampleOrg Terms of Service: https://example.com/tos
+
+URI: https://example.com/login
+Version: 1
+Chain ID: 1
+Nonce: 32891756
+Issued At: 2021-09-30T16:25:24Z
+"""
+    + RESOURCES
+)
+SUFFIX = " wants you to sign in with your Ethereum account:\n"
+# The three examples of ERC-4361 §Examples: implicit scheme, explicit port, explicit scheme.
+EXAMPLES = {
+    "implicit scheme": "example.com" + SUFFIX + BODY,
+    "explicit port": "example.com:3388" + SUFFIX + BODY,
+    "explicit scheme": "https://example.com" + SUFFIX + BODY,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_standards_examples_parse_and_format_back_exactly(name: str) -> None:
+    text = EXAMPLES[name]
+    message = parse_message(text)
+    assert message.address == "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+    assert message.statement == "I accept the ExampleOrg Terms of Service: https://example.com/tos"
+    assert (message.uri, message.version, message.chain_id) == (
+        "https://example.com/login",
+        "1",
+        1,
+    )
+    assert (message.nonce, message.issued_at) == ("32891756", "2021-09-30T16:25:24Z")
+    assert message.resources == (
+        "ipfs://bafybeiemxf5abjwjbikoz4mc3a3dla6ual3jsgpdr4cjr3oz3evfyavhwq/",
+        "https://example.com/my-web2-claim.json",
+    )
+    assert format_message(message) == text
+
+
+def test_scheme_and_port_are_read_from_the_first_line() -> None:
+    assert parse_message(EXAMPLES["explicit scheme"]).scheme == "https"
+    assert parse_message(EXAMPLES["explicit scheme"]).domain == "example.com"
+    assert parse_message(EXAMPLES["explicit port"]).domain == "example.com:3388"
+    assert parse_message(EXAMPLES["implicit scheme"]).scheme is None
+
+
+def test_every_optional_field_round_trips_and_no_statement_means_two_empty_lines() -> None:
+    message = SiweMessage(
+        domain="govbot.local",
+        address="0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+        uri="https://govbot.local/link",
+        chain_id=5,
+        nonce="abcdef0123",
+        issued_at="2026-01-01T00:00:00Z",
+        expiration_time="2026-01-01T00:10:00Z",
+        not_before="2026-01-01T00:00:00Z",
+        request_id="telegram:42",
+    )
+    text = format_message(message)
+    assert "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2\n\n\nURI:" in text
+    assert parse_message(text) == message
+    assert parse_message(text + "\n") == message  # one trailing newline from copy-paste
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda t: t.replace("wants you", "wants u"), "first line"),
+        (
+            lambda t: t.replace("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "0xC02aaA39"),
+            "address",
+        ),
+        (
+            lambda t: t.replace(
+                "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+                "0xc02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+            ),
+            "checksum",
+        ),
+        (lambda t: t.replace("Version: 1", "Version: 2"), "version"),
+        (lambda t: t.replace("Nonce: 32891756", "Nonce: 1234"), "nonce"),
+        (lambda t: t.replace("Chain ID: 1", "Chain ID: one"), "chain id"),
+        (lambda t: t.replace("2021-09-30T16:25:24Z", "yesterday"), "date-time"),
+        (
+            lambda t: t.replace(
+                "URI: https://example.com/login\nVersion: 1",
+                "Version: 1\nURI: https://example.com/login",
+            ),
+            "order",
+        ),
+        (lambda t: t.replace("Terms of Service", "Terms\nof Service"), "statement"),
+        (lambda t: t.replace("- https://example", "* https://example"), "resource"),
+        (lambda t: t + "\nExtra: line", "extra line"),
+    ],
+)
+def test_non_conforming_messages_are_refused(change, why: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SiweError):
+        parse_message(change(EXAMPLES["implicit scheme"]))
+
+
+def test_signatures_recover_and_high_s_twins_and_junk_are_refused() -> None:
+    account = Account.create()
+    text = EXAMPLES["implicit scheme"]
+    signed = account.sign_message(encode_defunct(text=text))
+    signature = parse_signature(signed.signature.hex())
+    assert recover_signer(text, signature) == account.address
+    # The malleable twin (r, n - s, flipped v) recovers the same key: it must be refused.
+    s = int.from_bytes(signature[32:64], "big")
+    assert s <= HALF_N
+    twin = signature[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - signature[64]])
+    with pytest.raises(SignatureError, match="high s"):
+        parse_signature("0x" + twin.hex())
+    for junk in ("", "0x", "0xzz", "0x" + "ab" * 65 + "a", "0x" + "00" * 65):
+        with pytest.raises(SignatureError):
+            parse_signature(junk)
+    assert len(parse_signature("0x" + "ab" * 70)) == 70  # kept for EIP-1271 contracts

@@ -26,9 +26,15 @@ async def find_proposal(ctx: Context, number: int, *, cached: bool = False) -> P
 
 
 async def check_author_or_admin(ctx: Context, proposal: ProposalRecord, verb: str) -> int:
+    """The acting member's id; refuses anyone else without creating a member row for them."""
+    if not ctx.is_admin:
+        actor = ctx.actor
+        known = await ctx.deps.storage.members.find(
+            proposal.community_id, actor.platform, actor.user_id
+        )
+        if known is None or known.id != proposal.author_id:
+            raise NotAllowed(f"Only the author of #{proposal.number} or an admin can {verb} it.")
     member = await ctx.member()
-    if member.id != proposal.author_id and not ctx.is_admin:
-        raise NotAllowed(f"Only the author of #{proposal.number} or an admin can {verb} it.")
     return member.id
 
 

@@ -190,6 +190,15 @@ class MemberRepo:
             members.c.user_id == user_id,
         )
 
+    async def find(self, community_id: int, platform: str, user_id: str) -> MemberRecord | None:
+        """The member if already known; never creates one (for refusals that write nothing)."""
+        key = (community_id, platform, user_id)
+        if key in self._cache:
+            return self._cache[key]
+        async with self.db.read() as conn:
+            row = (await conn.execute(self._lookup(*key))).first()
+        return _member(row) if row else None
+
     async def get(self, member_id: int) -> MemberRecord | None:
         async with self.db.read() as conn:
             row = (await conn.execute(select(members).where(members.c.id == member_id))).first()

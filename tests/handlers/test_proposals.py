@@ -560,3 +560,13 @@ async def test_result_card_has_chart_and_audit_hash(core: Core) -> None:
     assert closed.result_hash and closed.result_hash in cards[0].text
     again = await run_command(core, "bob", "/proposal 1")  # a closed card is the result card
     assert "Result:" in again[0].text and closed.result_hash in again[0].text
+
+
+async def test_refused_close_by_a_stranger_creates_no_member(core: Core) -> None:
+    """A refusal writes nothing, not even a member row that would swell eligible power."""
+    await open_ok(core, "/propose Lunch | pizza | sushi")
+    before = await core.storage.members.count(1)
+    replies = await run_command(core, "mallory", "/close 1")
+    assert is_refusal(replies) and "Only the author" in replies[0].text
+    assert await core.storage.members.count(1) == before
+    assert await core.storage.members.find(1, "console", "mallory") is None

@@ -67,6 +67,20 @@ Thanks everyone, results below.
 /close 4
 /close 5
 /close 6
+/arena Explain recursion to a child
+/as alice
+/press 95 1
+/as bob
+/press 95 2
+/as carol
+/press 95 1
+/as dave
+/press 95 3
+/as erin
+/press 95 1
+/leaderboard
+/rep alice
+/top
 """
 
 

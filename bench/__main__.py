@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 import traceback
 
 from bench.common import Row
@@ -28,8 +29,15 @@ def main() -> int:
             if error.name == name:
                 continue
             raise
+        started = time.perf_counter()
+        print(f"[bench] {name} …", file=sys.stderr, flush=True)
         try:
             rows.extend(module.run())
+            print(
+                f"[bench] {name} done in {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         except Exception:
             failed += 1
             traceback.print_exc()

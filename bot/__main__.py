@@ -5,24 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from pathlib import Path
 
+from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
-
-
-def _configure_logging(level: str, fmt: str, console: bool) -> None:
-    chosen = logging.WARNING if console and level == "INFO" else getattr(logging, level)
-    if fmt == "json":
-        pattern = (
-            '{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}'
-        )
-    else:
-        pattern = "%(asctime)s %(levelname)s %(name)s %(message)s"
-    logging.basicConfig(level=chosen, format=pattern, stream=sys.stderr)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     console = args.command in ("run", "demo") and not (
         settings.telegram.token or settings.discord.token
     )
-    _configure_logging(settings.log_level, settings.log_format, console)
+    configure_logging(settings, console=console)
     if args.command == "run":
         from bot.app import run
 

@@ -15,9 +15,10 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.adapters.base import Adapter
+from bot.communities import apply_communities
 from bot.integrations.chain import build_chain
 from bot.integrations.models import build_models
 from bot.settings import Settings
@@ -30,7 +31,14 @@ from handlers.ports import Clock, SystemClock
 from handlers.types import Reply
 from storage import Storage, open_storage
 
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+    from bot.web import RouteDef
+
 log = logging.getLogger(__name__)
+# After SIGTERM, how long adapters may take to finish the events they are handling before
+# their tasks are cancelled (acknowledged writes are safe either way: storage drains).
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -42,6 +50,9 @@ class Core:
     deps: Deps
     dispatcher: Dispatcher
     adapters: dict[str, Adapter] = field(default_factory=dict)
+    # Extra HTTP routes for the web server (bot/web.py); append before run() starts it.
+    web_routes: list[RouteDef] = field(default_factory=list)
+    metrics: Metrics | None = None  # bot/metrics.py, installed by build_core
 
     async def route(self, replies: list[Reply]) -> None:
         """Deliver replies that name their place (scheduled results) to their platform."""
@@ -93,8 +104,17 @@ async def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         reputation_policy=settings.reputation,
         arena=settings.arena.policy(),
         arena_models=build_models(settings.arena),
+        limits=settings.limits,
     )
+    # [[communities]]: spaces of several platforms mapped to one community (issue 8)
+    deps.communities = await apply_communities(storage, settings.communities)
+    if len(settings.communities) == 1:  # private chats act on the only configured community
+        for platform, space in settings.communities[0].spaces():
+            deps.home_spaces.setdefault(platform, space)
     core = Core(settings, storage, deps, build_dispatcher(deps))
+    from bot.metrics import install_metrics
+
+    core.metrics = install_metrics(core)
     # Start-up allocates a large, long-lived heap (libraries, registry, settings). Freezing
     # it keeps the collector's full passes small, so a burst of votes never stalls on a
     # tens-of-milliseconds generation-2 sweep (measured: p99 67 ms → ~20 ms).
@@ -146,8 +166,21 @@ async def run(
 ) -> None:
     """Serve until the console reaches end of input, or until SIGINT/SIGTERM."""
     core = await build_core(settings)
+    server = None
+    page = None
     try:
         make_adapters(core, stdin=stdin, stdout=stdout)
+        from bot.web import WebServer, web_enabled
+
+        has_token = settings.telegram.token is not None or settings.discord.token is not None
+        if web_enabled(settings.web, has_platform_token=has_token):
+            server = WebServer(core, settings.web, core.web_routes)
+            await server.start()
+        if settings.wallets.signing_page:
+            from bot.signing_page import SigningPageServer
+
+            page = SigningPageServer(core)
+            await page.start()
         await core.close_due()  # proposals that ended while we were down close now, once
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -159,11 +192,16 @@ async def run(
         runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping: finishing in-flight events and writes")
+        if server is not None:
+            server.mark_stopping()  # /healthz → 503 while we drain
         scheduler.cancel()
         refresher.cancel()
         await asyncio.gather(refresher, return_exceptions=True)
         for adapter in core.adapters.values():
             await adapter.stop()
+        if runners:
+            await asyncio.wait(runners, timeout=SHUTDOWN_GRACE_SECONDS)  # let them finish
         for task in [*runners, stopper, scheduler]:
             task.cancel()
         await asyncio.gather(*runners, scheduler, stopper, return_exceptions=True)
@@ -171,4 +209,9 @@ async def run(
             if task.done() and not task.cancelled() and (error := task.exception()) is not None:
                 raise error
     finally:
-        await core.close()
+        if page is not None:
+            await page.stop()
+        if server is not None:
+            await server.stop()
+        await core.close()  # drains the group-commit queues: every acknowledged write lands
+        log.info("stopped")

@@ -20,8 +20,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
+from bot.web import WebSettings
 from handlers.policy import Policy, ProposalPolicy, VotingPolicy
+from handlers.ratelimit import LimitPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.wallets.policy import WalletPolicy
 
@@ -111,6 +114,9 @@ class Settings(BaseSettings):
     wallets: WalletPolicy = Field(default_factory=WalletPolicy)
     reputation: ReputationPolicy = Field(default_factory=ReputationPolicy)
     arena: ArenaSettings = Field(default_factory=ArenaSettings)
+    communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
+    web: WebSettings = Field(default_factory=WebSettings)
+    limits: LimitPolicy = Field(default_factory=LimitPolicy)
 
     @classmethod
     def settings_customise_sources(

@@ -10,8 +10,10 @@ from typing import Any
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import TextModel
+from handlers.crossplatform.places import MappedCommunity
 from handlers.policy import Policy
 from handlers.ports import Clock
+from handlers.ratelimit import LimitPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.reputation.service import ReputationService
 from handlers.reputation.strategy import factory as reputation_factory
@@ -45,11 +47,17 @@ class Deps:
     arena: ArenaPolicy = field(default_factory=ArenaPolicy)
     arena_models: dict[str, TextModel] = field(default_factory=dict)  # by configured name
     arena_rng: random.Random = field(default_factory=random.Random)
+    # One community across platforms (issue 8): configured communities by id, resolved
+    # from `[[communities]]` at start-up (where their cards go, their voting default).
+    communities: dict[int, MappedCommunity] = field(default_factory=dict)
+    limits: LimitPolicy = field(default_factory=LimitPolicy)  # per-member write rate limits
 
     def __post_init__(self) -> None:
         if "member" not in self.strategies.names:
             self.strategies.register(
-                "member", lambda _spec: MemberStrategy(self.storage.members.count)
+                # one person linked on several platforms is one eligible member
+                "member",
+                lambda _spec: MemberStrategy(self.storage.identity.count_voters),
             )
         if self.reputation is None:
             self.reputation = ReputationService(self.storage, self.reputation_policy, self.clock)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from handlers.context import Context
+from handlers.crossplatform.fanout import refresh_everywhere
 from handlers.deps import Deps
 from handlers.errors import BadArguments, DomainError, NotAllowed, UnknownCommand, WrongPlace
 from handlers.markup import clean
+from handlers.ratelimit import RateLimited, RateLimiter
 from handlers.registry import Registry
+from handlers.sanitize import sanitize_event
 from handlers.types import CardKey, Command, Event, Posted, Press, Reaction, Reply
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,10 @@ MAX_COMMAND_TEXT = 8000
 
 CardRenderer = Callable[[Deps, CardKey], Awaitable[Reply | None]]
 Listener = Callable[[Context], Awaitable[list[Reply]]]
+# Called after every event with (event, replies, seconds, outcome); outcome is "ok",
+# "refused" (a domain error), "limited" (rate limit) or "error" (unhandled). bot/metrics.py
+# registers one, so handlers never import prometheus. Observers must be fast and not raise.
+Observer = Callable[[Event, list[Reply], float, str], None]
 
 
 class Dispatcher:
@@ -34,8 +42,26 @@ class Dispatcher:
         self.card_renderers: dict[str, CardRenderer] = {}
         self.reaction_listeners: list[Listener] = []
         self.posted_listeners: list[Listener] = []
+        self.observers: list[Observer] = []
+        self.limiter = RateLimiter(deps.limits, deps.clock)
 
     async def handle(self, event: Event) -> list[Reply]:
+        started = time.perf_counter()
+        event = sanitize_event(event)  # lone surrogates and NUL cannot be stored
+        replies = await self._handle(event)
+        # a card refresh also reaches the card's copies on the community's other platforms
+        replies = refresh_everywhere(self.deps, event.where.platform, replies)
+        if self.observers:
+            seconds = time.perf_counter() - started
+            outcome = _outcome(replies)
+            for observer in self.observers:
+                try:
+                    observer(event, replies, seconds, outcome)
+                except Exception:
+                    log.exception("dispatch observer failed")
+        return replies
+
+    async def _handle(self, event: Event) -> list[Reply]:
         ctx = Context(event, self.deps)
         try:
             match event.payload:
@@ -90,12 +116,17 @@ class Dispatcher:
             raise NotAllowed(f"Only admins can use /{spec.name}.")
         if spec.needs_reply and command.reply_to is None:
             raise WrongPlace(f"Use /{spec.name} as a reply to the message you mean.")
+        if spec.writes:
+            actor = ctx.event.actor
+            self.limiter.check(actor.platform, actor.user_id, is_admin=ctx.is_admin)
         return await spec.handler(ctx, args)
 
     async def _press(self, ctx: Context, press: Press) -> list[Reply]:
         handler = self.registry.presses.get(press.action)
         if handler is None:
             raise BadArguments("That button no longer does anything.")
+        actor = ctx.event.actor  # presses write (votes, ratings): limited like commands
+        self.limiter.check(actor.platform, actor.user_id, is_admin=ctx.is_admin)
         return await handler(ctx, press.args)
 
     async def _listen(self, ctx: Context, listeners: list[Listener]) -> list[Reply]:
@@ -121,3 +152,12 @@ class Dispatcher:
         """(channel_id, message_id) of this card on one platform."""
         places = await self.deps.storage.cards.find(key.kind, key.community_id, key.subject_id)
         return [(channel, message) for p, channel, message in places if p == platform]
+
+
+def _outcome(replies: list[Reply]) -> str:
+    error = next((r.meta["error"] for r in replies if "error" in r.meta), None)
+    if error is None:
+        return "ok"
+    if error == "internal":
+        return "error"
+    return "limited" if error == RateLimited.__name__ else "refused"

@@ -11,6 +11,8 @@ from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo, ReputationRepo
+from storage.repos.identity import IdentityRepo
+from storage.repos.leases import LeaseRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
 from storage.repos.wallets import WalletRepo
 
@@ -30,6 +32,8 @@ class Storage:
     wallets: WalletRepo
     contributions: ContributionRepo
     reputation: ReputationRepo
+    identity: IdentityRepo  # one person across platforms (issue 8)
+    leases: LeaseRepo  # one process at a time per background job (issue 9)
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -59,4 +63,6 @@ async def open_storage(
         wallets=WalletRepo(db, audit, max_batch=max_batch),
         contributions=ContributionRepo(db, audit),
         reputation=ReputationRepo(db),
+        identity=IdentityRepo(db),
+        leases=LeaseRepo(db),
     )

@@ -32,6 +32,13 @@ class GroupCommitter(Generic[Req, Out]):
         self._pending: list[tuple[Req, asyncio.Future[Out]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.batches = 0
+        # Called with each batch's size before it is flushed (bot/metrics.py observes them).
+        self.batch_observers: list[Callable[[int], None]] = []
+
+    @property
+    def pending(self) -> int:
+        """Requests queued and not yet taken into a batch (the queue depth)."""
+        return len(self._pending)
 
     async def submit(self, request: Req) -> Out:
         future: asyncio.Future[Out] = asyncio.get_running_loop().create_future()
@@ -45,6 +52,8 @@ class GroupCommitter(Generic[Req, Out]):
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             self.batches += 1
+            for observe in self.batch_observers:
+                observe(len(batch))
             await self._run(batch)
 
     async def _run(self, batch: list[tuple[Req, asyncio.Future[Out]]]) -> None:

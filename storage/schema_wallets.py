@@ -2,7 +2,8 @@
 
 A link row is never updated in place except to close it (`unlinked_at`), so the
 history of who held which address stays; the partial unique index makes "an address
-is linked to at most one member per community" a database rule, not only a check.
+is linked to at most one member per platform of a community" a database rule, not only
+a check (the same person on Discord and Telegram links one address twice: issue 8).
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ wallet_links = Table(
     Column("signature", Text, nullable=False),
     Column("linked_at", Float, nullable=False),
     Column("unlinked_at", Float),
+    # The account's platform (copied from members): one community spans platforms, and
+    # one person may link the same address once per platform (issue 8, v005).
+    Column("platform", String(20)),
     Index("ix_wallet_links_member", "member_id", "linked_at"),
     Index(
-        "uq_wallet_links_active_address",
+        "uq_wallet_links_active_platform_address",
         "community_id",
+        "platform",
         "address",
         unique=True,
         sqlite_where=text("unlinked_at IS NULL"),

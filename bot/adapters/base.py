@@ -24,6 +24,11 @@ from handlers.types import Reply
 class Adapter(Protocol):
     platform: str
 
+    @property
+    def connected(self) -> bool:
+        """True while the adapter can take events and send replies (read by /healthz)."""
+        ...
+
     async def run(self) -> None:
         """Serve until stopped (or, for the console, until end of input)."""
         ...

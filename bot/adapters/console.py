@@ -14,7 +14,9 @@ piped script gives a deterministic transcript; end of input ends the run cleanly
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
@@ -71,6 +73,8 @@ class ConsoleAdapter:
         self.messages: dict[int, Printed] = {}
         self.counter = 0
         self._stopped = False
+        self._stop_event = asyncio.Event()
+        self._running = False
 
     # ----- output -------------------------------------------------------------------
     def _emit(
@@ -254,16 +258,51 @@ class ConsoleAdapter:
         await self._dispatch(Press(button.action, button.args, self._ref(number)))
 
     # ----- Adapter protocol -----------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self._running and not self._stopped
+
     async def run(self) -> None:
+        """Handle lines until end of input or stop(); a line being handled is finished."""
+        self._running = True
+        try:
+            while not self._stopped:
+                line = await self._readline()
+                if line is None or line == "":
+                    return
+                await self.handle_line(line)
+        finally:
+            self._running = False
+
+    async def _readline(self) -> str | None:
+        """The next input line, or None once stop() is called.
+
+        Read in a daemon thread, not the loop's executor: a readline blocked on an open
+        terminal must not keep the process alive after SIGTERM (asyncio.run joins the
+        executor's threads on exit).
+        """
         loop = asyncio.get_running_loop()
-        while not self._stopped:
-            line = await loop.run_in_executor(None, self.stdin.readline)
-            if line == "":
-                return
-            await self.handle_line(line)
+        future: asyncio.Future[str] = loop.create_future()
+
+        def read() -> None:
+            try:
+                line = self.stdin.readline()
+            except (OSError, ValueError):
+                line = ""
+            with contextlib.suppress(RuntimeError):  # the loop closed while we waited
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
+        stopped = asyncio.ensure_future(self._stop_event.wait())
+        try:
+            await asyncio.wait({future, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        return future.result() if future.done() else None
 
     async def deliver(self, reply: Reply) -> None:
         await self._show([reply], None)
 
     async def stop(self) -> None:
         self._stopped = True
+        self._stop_event.set()

@@ -12,6 +12,8 @@ from handlers.arena.board import board_chart, board_text, qualities, stored_lead
 from handlers.arena.pairing import choose_pair
 from handlers.arena.ports import ModelError, TextModel
 from handlers.context import Context
+from handlers.crossplatform.fanout import copies_elsewhere
+from handlers.crossplatform.identity import voter_of
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
 from handlers.errors import BadArguments, NotAllowed, NotFound, TryAgain, VotingClosed
@@ -247,7 +249,8 @@ def register(registry: Registry) -> None:
         )
         if battle is None:
             raise TryAgain("That imported pair was just taken by another battle; try again.")
-        return [battle_card(deps, battle, 0)]
+        card = battle_card(deps, battle, 0)  # and a copy on each other platform (issue 8)
+        return [card, *copies_elsewhere(deps, community.id, where, card)]
 
     @registry.press("arena")
     async def rate(ctx: Context, args: tuple[str, ...]) -> list[Reply]:
@@ -264,9 +267,10 @@ def register(registry: Registry) -> None:
             replies = await reveal(deps, battle, route=False)
             return [Reply(f"Rating on battle #{battle.id} has ended."), *replies]
         member = await ctx.member()
-        if not deps.arena.author_may_rate and battle.author_id == member.id:
+        voter = await voter_of(deps, member)  # one rating per person across platforms
+        if not deps.arena.author_may_rate and battle.author_id in (member.id, voter.id):
             raise NotAllowed("You wrote this battle's prompt, so you cannot rate it.")
-        outcome = await deps.storage.arena.vote(battle.id, member.id, args[1], at=ctx.now())
+        outcome = await deps.storage.arena.vote(battle.id, voter.id, args[1], at=ctx.now())
         if outcome.refused is not None:
             raise VotingClosed(f"Battle #{battle.id} is already revealed.")
         label = CHOICE_LABELS[args[1]]

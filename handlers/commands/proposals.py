@@ -7,6 +7,7 @@ from typing import Any
 from handlers.cards import header, proposal_card, refresh, result_card, when
 from handlers.closing import announce, close_proposal
 from handlers.context import Context
+from handlers.crossplatform.fanout import copies_elsewhere
 from handlers.errors import NotAllowed, NotFound, VotingClosed
 from handlers.proposal_options import MAX_BODY, USAGE, build_draft, parse_propose_text
 from handlers.registry import Param, Registry
@@ -111,15 +112,15 @@ def register(registry: Registry) -> None:
             )
         )
         card = await proposal_card(ctx.deps, proposal)
-        return [
-            Reply(
-                card.text,
-                buttons=card.buttons,
-                card=card.card,
-                title=card.title,
-                thread_title=f"#{proposal.number} {proposal.title}"[:100],
-            )
-        ]
+        posted = Reply(
+            card.text,
+            buttons=card.buttons,
+            card=card.card,
+            title=card.title,
+            thread_title=f"#{proposal.number} {proposal.title}"[:100],
+        )
+        # One community across platforms (issue 8): its own card and thread on each other one.
+        return [posted, *copies_elsewhere(ctx.deps, community.id, ctx.event.where, posted)]
 
     @registry.command(
         "describe",

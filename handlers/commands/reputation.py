@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.context import Context
+from handlers.crossplatform.identity import voter_of
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
 from handlers.errors import BadArguments, NotAllowed, NotEligible, NotFound, WrongPlace
@@ -64,8 +65,11 @@ async def on_reaction(ctx: Context) -> list[Reply]:
     reaction = ctx.event.payload
     assert isinstance(reaction, Reaction)
     author = reaction.author
-    if author is None or author.is_bot or ctx.actor.is_bot or ctx.event.where.is_private:
+    bots = (author is not None and author.is_bot) or ctx.actor.is_bot
+    if bots or ctx.event.where.is_private:
         return []  # the bot's own messages earn nothing; private chats are no community's
+    if author is None and reaction.added:
+        return []  # nobody to credit (a removal needs no author: Discord's names none)
     policy = await _policy(ctx)
     if not policy.enabled:
         return []
@@ -88,6 +92,7 @@ async def on_reaction(ctx: Context) -> list[Reply]:
             )
         )
         return []
+    assert author is not None
     receiver = await _member_of(ctx, author)
     kind = "reaction"
     if policy.is_helpful_emoji(reaction.emoji):
@@ -186,7 +191,7 @@ async def check_min_reputation(ctx: Context) -> None:
     if policy.min_to_propose <= 0 or ctx.is_admin:
         return
     community = await ctx.community()
-    member = await ctx.member()
+    member = await voter_of(ctx.deps, await ctx.member())  # one reputation per person
     snapshot = await _service(ctx.deps).current(community.id, policy)
     row = (
         None
@@ -229,6 +234,15 @@ def split_rounded(total: float, parts: list[float], digits: int = 1) -> tuple[fl
         for i in order[::-1][:-missing]:
             floors[i] -= 1
     return units / scale, [f / scale for f in floors]
+
+
+def _by_platform(received: dict[str, float], accounts: int) -> list[str]:
+    """Where the credits came from, per platform (raw credit received, before trust)."""
+    if not received:
+        return []
+    parts = " · ".join(f"{platform} {value:.1f}" for platform, value in received.items())
+    linked = f" (one person, {accounts} linked accounts)" if accounts > 1 else ""
+    return [f"Credits by platform: {parts}{linked}"]
 
 
 def _signed(value: float) -> str:
@@ -274,7 +288,10 @@ def register(registry: Registry) -> None:
         community = await ctx.community()
         me = await ctx.member()
         await _service(ctx.deps).note_actor(me, ctx.actor, policy)
-        target = me if not args["member"] else await _find_member(ctx, args["member"])
+        account = me if not args["member"] else await _find_member(ctx, args["member"])
+        # one reputation per person: accounts linked to one wallet share the lowest id's
+        target = await voter_of(ctx.deps, account)
+        accounts = await ctx.deps.storage.identity.accounts(account)
         snapshot = await _service(ctx.deps).current(community.id, policy)
         row = (
             None
@@ -282,7 +299,7 @@ def register(registry: Registry) -> None:
             else await ctx.deps.storage.reputation.score(snapshot.id, target.id)
         )
         if snapshot is None or row is None or row.score <= 0:
-            who = "You have" if target.id == me.id else f"{target.display_name} has"
+            who = "You have" if account.id == me.id else f"{account.display_name} has"
             return [
                 Reply(
                     f"{who} no reputation yet. It grows when members react to your messages, "
@@ -291,6 +308,7 @@ def register(registry: Registry) -> None:
                 )
             ]
         names = await _source_names(ctx.deps, [row])
+        received = await ctx.deps.storage.identity.received_by_platform([a.id for a in accounts])
         kinds = sorted(row.parts.items(), key=lambda kv: -kv[1])
         shown_total, shown_parts = split_rounded(row.score, [v for _, v in kinds])
         by_kind = " · ".join(
@@ -298,10 +316,11 @@ def register(registry: Registry) -> None:
         )
         sources = " · ".join(f"{names.get(key, key)} {value:.1f}" for key, value in row.sources)
         lines = [
-            f"Reputation of {bold(target.display_name)}: {bold(f'{shown_total:.1f}')} · "
+            f"Reputation of {bold(account.display_name)}: {bold(f'{shown_total:.1f}')} · "
             f"rank {row.rank} of {snapshot.members} ({_percent(row.rank, snapshot.members)})",
             f"By kind: {by_kind}",
             f"Top sources: {sources or 'none'}",
+            *_by_platform(received, len(accounts)),
             f"Change over 30 days: {_signed(row.change_30d)}",
             f"As of {_when(snapshot)}, from {snapshot.events:,} counted credits.",
         ]
@@ -312,6 +331,8 @@ def register(registry: Registry) -> None:
             "shown_total": shown_total,
             "rank": row.rank,
             "snapshot": snapshot.id,
+            "by_platform": received,
+            "accounts": [a.id for a in accounts],
         }
         return [Reply("\n".join(lines), meta=meta)]
 

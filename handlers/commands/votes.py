@@ -9,6 +9,7 @@ from typing import Any
 from handlers.cards import refresh
 from handlers.commands.proposals import check_open, find_proposal
 from handlers.context import Context
+from handlers.crossplatform.identity import check_unlinked, superseded, voter_of
 from handlers.errors import BadArguments, BadBallot, NotEligible, NotFound, VotingClosed
 from handlers.markup import code
 from handlers.registry import Param, Registry
@@ -60,9 +61,13 @@ async def cast_vote(ctx: Context, proposal: ProposalRecord, ballot_text: str) ->
         and ctx.event.where.platform not in ctx.deps.wallet_exempt_platforms
     ):
         await require_linked_wallet(ctx.deps, member)
+    await check_unlinked(ctx.deps, await ctx.community(), member)
     signed = await signed_ballot(ctx, proposal, member, selection, signature_text, usage)
     strategy = ctx.deps.strategies.parse(proposal.strategy)
-    weight = await weigh_vote(ctx.deps, strategy, member, proposal)
+    # One person, one ballot: accounts linked to one address on several platforms vote
+    # as the lowest-id account, so a vote here replaces the vote cast on the other.
+    voter = await voter_of(ctx.deps, member)
+    weight = await weigh_vote(ctx.deps, strategy, voter, proposal)
     if weight.value <= 0 and proposal.strategy != "member":
         raise NotEligible(
             f"You had no voting power on #{proposal.number} at its snapshot "
@@ -71,18 +76,20 @@ async def cast_vote(ctx: Context, proposal: ProposalRecord, ballot_text: str) ->
     request = CastRequest(
         proposal_id=proposal.id,
         community_id=proposal.community_id,
-        member_id=member.id,
+        member_id=voter.id,
         selection=encode_selection(proposal.method, selection),
         weight=weight.value,
         breakdown=weight.breakdown,
         at=now,
         signature=signed.record,
     )
-    override = await override_for(ctx.deps, strategy, member, proposal, weight, now)
-    if override is None:
+    override = await override_for(ctx.deps, strategy, voter, proposal, weight, now)
+    others = await superseded(ctx.deps, proposal, member, voter, now)
+    if override is None and not others:
         outcome = await ctx.deps.storage.ballots.cast(request)
     else:  # this voter's power leaves their delegate's ballot in the same transaction
-        outcome = (await ctx.deps.storage.ballots.cast_many([request, override]))[0]
+        extra = [override] if override is not None else []
+        outcome = (await ctx.deps.storage.ballots.cast_many([request, *extra, *others]))[0]
     if outcome.refused is not None:
         raise VotingClosed(f"Proposal #{proposal.number} {REFUSED[outcome.refused]}.")
     shown = format_selection(proposal.method, proposal.choices, selection)

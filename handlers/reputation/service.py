@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import socket
+import uuid
 
 import numpy as np
 
@@ -27,6 +30,9 @@ from storage.repos.contributions import Recorded, Request, SnapshotInfo, Snapsho
 log = logging.getLogger(__name__)
 
 SNAPSHOT_REF = re.compile(r"rep:(\d+)")
+# A recompute lease lapses after this long, so a process that died holding it blocks the
+# others at most this long (a recompute of a large ledger takes seconds, not minutes).
+LEASE_SECONDS = 300.0
 
 
 def snapshot_ref(snapshot_id: int) -> str:
@@ -69,6 +75,8 @@ class ReputationService:
         self._locks: dict[int, asyncio.Lock] = {}
         self._marked: set[tuple[int, str]] = set()
         self.recomputes = 0
+        # who holds a recompute lease: unique per service (≈ per process) on any host
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def policy_for(self, community: CommunityRecord) -> ReputationPolicy:
         return effective_policy(self.policy, community.settings)
@@ -109,10 +117,22 @@ class ReputationService:
         now = self.clock.now()
         version = await self.storage.contributions.version(community_id)
         columns = await self.storage.contributions.load(community_id)
-        seeds = np.asarray(await self.seed_ids(community_id, policy, now), dtype=np.int64)
-        ledger = Ledger.from_columns(
-            columns.giver, columns.receiver, columns.kind, columns.weight, columns.at
-        )
+        seed_list = await self.seed_ids(community_id, policy, now)
+        giver, receiver = columns.giver, columns.receiver
+        kind, weight, at = columns.kind, columns.weight, columns.at
+        # One person across platforms (issue 8): accounts linked to one wallet score as
+        # one member (the lowest id); credit between one person's accounts is dropped.
+        canonical = await self.storage.identity.canonical_map(community_id)
+        if canonical:
+            giver = [None if g is None else canonical.get(g, g) for g in giver]
+            receiver = [canonical.get(r, r) for r in receiver]
+            keep = [i for i in range(len(receiver)) if giver[i] != receiver[i]]
+            giver, receiver = [giver[i] for i in keep], [receiver[i] for i in keep]
+            kind = [kind[i] for i in keep]
+            weight, at = [weight[i] for i in keep], [at[i] for i in keep]
+            seed_list = sorted({canonical.get(s, s) for s in seed_list})
+        seeds = np.asarray(seed_list, dtype=np.int64)
+        ledger = Ledger.from_columns(giver, receiver, kind, weight, at)
         scores = await asyncio.to_thread(compute, ledger, seeds, now, Params.of(policy))
         rows = await asyncio.to_thread(snapshot_rows, scores)
         info = await self.storage.reputation.save(
@@ -165,6 +185,28 @@ class ReputationService:
             if not self._stale(latest, version, policy):
                 continue
             async with self._locks.setdefault(community_id, asyncio.Lock()):
-                await self.recompute(community_id, policy)
-            done += 1
+                if await self._recompute_once(community_id, policy):
+                    done += 1
         return done
+
+    async def _recompute_once(self, community_id: int, policy: ReputationPolicy) -> bool:
+        """Recompute under a lease, so of several processes on one database only one does.
+
+        Without it every process's background task finds the same stale snapshot on the
+        same tick and recomputes it, multiplying the CPU work by the process count.
+        Staleness is checked again under the lease: another process may have just
+        finished. A holder that dies frees the lease when it lapses.
+        """
+        name = f"reputation:{community_id}"
+        leases = self.storage.leases
+        if not await leases.acquire(name, self.holder, now=self.clock.now(), ttl=LEASE_SECONDS):
+            return False
+        try:
+            latest = await self.storage.reputation.latest(community_id)
+            version = await self.storage.contributions.version(community_id)
+            if not self._stale(latest, version, policy):
+                return False
+            await self.recompute(community_id, policy)
+            return True
+        finally:
+            await leases.release(name, self.holder)

@@ -104,10 +104,14 @@ async def start_link(
     if mine is not None and mine.address == address:
         raise NotAllowed(f"{address} is already your linked wallet. See /wallet.")
     holder = await repo.by_address(community.id, address)
-    if holder is not None and holder.member_id != member.id:
+    if (
+        holder is not None
+        and holder.member_id != member.id
+        and holder.platform in (None, member.platform)  # another platform: the same person
+    ):
         raise NotAllowed(
-            f"{address} is already linked to another member of this community; an address "
-            "can be linked to one member only."
+            f"{address} is already linked to another member of this community on "
+            f"{member.platform}; an address can be linked to one account per platform."
         )
     await check_cooldown(repo, policy, member.id, now)
     message = build_message(
@@ -288,8 +292,8 @@ async def finish_link(
     )
     if outcome.refused == "taken":
         raise NotAllowed(
-            f"{verified.address} is already linked to another member of this community; an "
-            "address can be linked to one member only."
+            f"{verified.address} is already linked to another member of this community on "
+            "this platform; an address can be linked to one account per platform."
         )
     if outcome.refused == "cooldown":
         raise NotAllowed(

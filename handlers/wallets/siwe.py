@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from eth_account import Account
-from eth_account.messages import defunct_hash_message, encode_defunct
-from eth_utils import is_checksum_address, to_checksum_address
+import coincurve
+from sha3 import keccak_256  # safe-pysha3: ~1.5 µs a hash, against ~4 µs via eth_hash
 
 HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -80,6 +79,28 @@ class SiweMessage:
         return None if self.not_before is None else parse_time(self.not_before)
 
 
+_LETTERS = bytes.maketrans(b"0123456789abcdef", b"\0" * 10 + b"\x20" * 6)
+_HIGH_NIBBLE = bytes.maketrans(b"0123456789abcdef", b"\0" * 8 + b"\x20" * 8)
+
+
+def eip55(hex40: str) -> str:
+    """The EIP-55 checksummed form of 40 lowercase hex digits, with 0x.
+
+    Equal to eth_utils' `to_checksum_address` (a test compares them) at about a tenth
+    of the cost; every /verify checksums addresses several times.
+    """
+    raw = hex40.encode()
+    # A letter is upper-cased (minus 0x20) where its hash nibble is 8 or more: both masks
+    # are built with bytes.translate and combined as integers, so no per-character loop.
+    high = keccak_256(raw).hexdigest()[:40].encode().translate(_HIGH_NIBBLE)
+    mask = int.from_bytes(raw.translate(_LETTERS), "big") & int.from_bytes(high, "big")
+    return "0x" + (int.from_bytes(raw, "big") - mask).to_bytes(40, "big").decode()
+
+
+def is_checksum_address(address: str) -> bool:
+    return eip55(address[2:].lower()) == address
+
+
 def format_time(epoch: float) -> str:
     """RFC 3339 in UTC with a Z and whole seconds, the form wallets display."""
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -128,9 +149,25 @@ def _check(message: SiweMessage) -> None:
             raise SiweError(f'The resource "{resource[:60]}" is not a URI.')
 
 
+# Texts this process formatted, with their message: formatting and parsing are exact
+# inverses, so `parse_message` answers these without parsing again (/verify re-reads the
+# message /link issued; parsing it costs about a third of the checks before recovery).
+_FORMATTED: dict[str, SiweMessage] = {}
+_FORMATTED_MAX = 10_000
+
+
 def format_message(message: SiweMessage) -> str:
     """The exact text to sign (no trailing newline), per the ABNF."""
     _check(message)
+    text = _format(message)
+    if len(_FORMATTED) >= _FORMATTED_MAX:
+        _FORMATTED.pop(next(iter(_FORMATTED)))  # the oldest
+    _FORMATTED[text] = message
+    return text
+
+
+def _format(message: SiweMessage) -> str:
+    """The text of an already checked message."""
     origin = f"{message.scheme}://{message.domain}" if message.scheme else message.domain
     lines = [f"{origin}{HEADER_SUFFIX}", message.address, ""]
     if message.statement is not None:
@@ -176,6 +213,9 @@ def parse_message(text: str) -> SiweMessage:
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # one trailing newline, as copy-paste adds
+    known = _FORMATTED.get("\n".join(lines))
+    if known is not None:
+        return known
     if len(lines) < 3:
         raise SiweError("That is not a Sign-In with Ethereum message (too short).")
     header = _HEADER.match(lines[0])
@@ -232,7 +272,7 @@ def parse_message(text: str) -> SiweMessage:
         resources=tuple(resources),
     )
     _check(message)
-    if format_message(message) != "\n".join(lines):
+    if _format(message) != "\n".join(lines):
         raise SiweError("The message is not in the standard's exact form.")
     return message
 
@@ -245,7 +285,7 @@ def checksum(address: str) -> str:
     digits = text[2:]
     if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(text):
         raise ValueError("wrong checksum")
-    return str(to_checksum_address(text))
+    return eip55(digits.lower())
 
 
 def parse_signature(text: str) -> bytes:
@@ -285,16 +325,29 @@ def check_ecdsa(signature: bytes) -> None:
 
 
 def recover_signer(text: str, signature: bytes) -> str:
-    """The checksummed address that personal_sign-ed `text` (EIP-191 version 0x45)."""
+    """The checksummed address that personal_sign-ed `text` (EIP-191 version 0x45).
+
+    Recovers with libsecp256k1 (coincurve) straight from the EIP-191 hash: ~50 µs,
+    against ~90 µs through eth-account's object layers; the result is the same (a test
+    compares both).
+    """
     check_ecdsa(signature)
-    if signature[64] < 27:
-        signature = signature[:64] + bytes([signature[64] + 27])
+    recovery_id = signature[64] - 27 if signature[64] >= 27 else signature[64]
     try:
-        return str(Account.recover_message(encode_defunct(text=text), signature=signature))
-    except Exception as error:  # eth_keys raises several types for unrecoverable points
+        public = coincurve.PublicKey.from_signature_and_message(
+            signature[:64] + bytes([recovery_id]), personal_hash(text), hasher=None
+        )
+    except Exception as error:  # libsecp256k1 refuses points that do not recover
         raise SignatureError("The signature does not recover to any address.") from error
+    return eip55(keccak(public.format(compressed=False)[1:])[-20:].hex())
+
+
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 (Ethereum's hash, not NIST SHA3-256)."""
+    return bytes(keccak_256(data).digest())
 
 
 def personal_hash(text: str) -> bytes:
     """The EIP-191 hash a wallet signs for `text`; EIP-1271 contracts are asked about it."""
-    return bytes(defunct_hash_message(text=text))
+    body = text.encode()
+    return bytes(keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body))

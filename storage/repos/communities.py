@@ -139,6 +139,11 @@ class CommunityRepo:
         return int(number)
 
 
+def _is_placeholder(record: MemberRecord, display_name: str) -> bool:
+    """The stored name is only the platform id, and a real name is now known."""
+    return record.display_name == record.user_id and display_name not in ("", record.user_id)
+
+
 class MemberRepo:
     """Members are platform accounts within a community, created on first sight."""
 
@@ -159,10 +164,20 @@ class MemberRepo:
     ) -> MemberRecord:
         key = (community_id, platform, user_id)
         cached = self._cache.get(key)
-        if cached is not None:
+        if cached is not None and not _is_placeholder(cached, display_name):
             return cached
         async with self.db.read() as conn:
             row = (await conn.execute(self._lookup(*key))).first()
+        if row is not None and _is_placeholder(_member(row), display_name):
+            # First seen only as a message author (name unknown, stored as the user id):
+            # the real name arrived, so /rep <name> and cards can find them.
+            async with self.db.write() as conn:
+                await conn.execute(
+                    update(members)
+                    .where(members.c.id == row._mapping["id"])
+                    .values(display_name=display_name[:200])
+                )
+                row = (await conn.execute(self._lookup(*key))).one()
         if row is None:
             async with self.db.write() as conn:
                 await conn.execute(

@@ -9,15 +9,16 @@ so many members verifying at once share one transaction and one sync.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.group_commit import GroupCommitter
 from storage.repos.audit import AuditRepo, NewEntry
+from storage.schema import members
 from storage.schema_wallets import delegations, wallet_links, wallet_nonces
 
 ACTIVE_CACHE_SECONDS = 2.0  # bounds how stale another process's link/unlink can look
@@ -35,6 +36,9 @@ class NonceRecord:
     used_at: float | None
 
 
+NONCE_FIELDS = tuple(f.name for f in fields(NonceRecord))
+
+
 @dataclass(frozen=True, slots=True)
 class LinkRecord:
     id: int
@@ -46,6 +50,7 @@ class LinkRecord:
     signature: str
     linked_at: float
     unlinked_at: float | None
+    platform: str | None = None  # the member's platform (v005); None on links made before
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,16 @@ class LinkOutcome:
     wait_seconds: float = 0.0
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What one link batch decided: an outcome and (if linked) a row per request."""
+
+    outcomes: list[LinkOutcome]
+    rows: list[dict[str, Any] | None]
+    used: list[tuple[str, float]]  # (nonce, used_at)
+    closes: list[tuple[int, float]]  # (member_id, unlinked_at) of links made before the batch
+
+
 def _nonce(row: Any) -> NonceRecord:
     return NonceRecord(**dict(row._mapping))
 
@@ -100,6 +115,11 @@ class WalletRepo:
         self.audit = audit
         self._committer: GroupCommitter[LinkRequest, LinkOutcome] = GroupCommitter(
             self.link_many, max_batch=max_batch
+        )
+        # Concurrent /verify calls share one read for their pending nonces (a read each
+        # cost more than the rest of verification together).
+        self._latest: GroupCommitter[int, NonceRecord | None] = GroupCommitter(
+            self._latest_nonces, max_batch=max_batch
         )
         self._active: dict[int, tuple[LinkRecord | None, float]] = {}
         self._delegations: dict[int, tuple[list[DelegationRecord], float]] = {}
@@ -136,16 +156,27 @@ class WalletRepo:
         return _nonce(row) if row else None
 
     async def latest_nonce(self, member_id: int) -> NonceRecord | None:
+        """The member's most recently issued nonce (used or not), or None.
+
+        Batched: callers waiting at the same time are answered by one query.
+        """
+        return await self._latest.submit(member_id)
+
+    async def _latest_nonces(self, member_ids: list[int]) -> list[NonceRecord | None]:
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(wallet_nonces)
-                    .where(wallet_nonces.c.member_id == member_id)
-                    .order_by(wallet_nonces.c.issued_at.desc(), wallet_nonces.c.nonce)
-                    .limit(1)
+            rows = await conn.execute(
+                select(*(wallet_nonces.c[name] for name in NONCE_FIELDS)).where(
+                    wallet_nonces.c.member_id.in_(sorted(set(member_ids)))
                 )
-            ).first()
-        return _nonce(row) if row else None
+            )
+            latest: dict[int, NonceRecord] = {}
+            for row in rows:
+                record = NonceRecord(*row)  # columns selected in field order (cheaper)
+                best = latest.get(record.member_id)
+                # newest issued first; among equal times the smallest nonce (a stable order)
+                if best is None or (record.issued_at, best.nonce) > (best.issued_at, record.nonce):
+                    latest[record.member_id] = record
+        return [latest.get(member_id) for member_id in member_ids]
 
     async def count_nonces(self) -> int:
         async with self.db.read() as conn:
@@ -161,86 +192,197 @@ class WalletRepo:
         await self._committer.drain()
 
     async def link_many(self, requests: list[LinkRequest]) -> list[LinkOutcome]:
-        outcomes: list[LinkOutcome] = []
+        """Decide and write a whole batch in one transaction with a fixed number of queries.
+
+        The batch is decided in request order against what the database held at its
+        start plus the earlier requests of the same batch (an address linked by request
+        1 is "taken" for request 2), so the outcome equals running them one by one.
+        """
         async with self.db.write() as conn:
-            for request in requests:
-                outcomes.append(await self._link_one(conn, request))
+            plan = await self._decide(conn, requests)
+            outcomes, rows = plan.outcomes, plan.rows
+            linked = [(request, row) for request, row in zip(requests, rows, strict=True) if row]
+            if linked:
+                if plan.closes:  # the members' previous links end when the new ones start
+                    await conn.execute(
+                        update(wallet_links)
+                        .where(
+                            wallet_links.c.member_id == bindparam("m"),
+                            wallet_links.c.unlinked_at.is_(None),
+                        )
+                        .values(unlinked_at=bindparam("at")),
+                        [{"m": member, "at": at} for member, at in plan.closes],
+                    )
+                link_ids = await self._insert_links(conn, [row for _, row in linked])
+                await conn.execute(
+                    update(wallet_nonces)
+                    .where(wallet_nonces.c.nonce == bindparam("n"))
+                    .values(used_at=bindparam("at")),
+                    [{"n": nonce, "at": at} for nonce, at in plan.used],
+                )
+                await self.audit.append(
+                    conn,
+                    [
+                        NewEntry(
+                            "wallet.linked",
+                            f"member:{request.member_id}",
+                            {
+                                "member": request.member_id,
+                                "address": request.address,
+                                "kind": request.kind,
+                                "message": request.message,
+                                "signature": request.signature,
+                            },
+                            request.community_id,
+                            request.at,
+                        )
+                        for request, _ in linked
+                    ],
+                )
+                ids_iter = iter(link_ids)
+                outcomes = [
+                    LinkOutcome(LinkRecord(id=next(ids_iter), **row)) if row else outcome
+                    for outcome, row in zip(outcomes, rows, strict=True)
+                ]
         for outcome in outcomes:
             if outcome.link is not None:
                 self._active.pop(outcome.link.member_id, None)
         return outcomes
 
-    async def _link_one(self, conn: AsyncConnection, request: LinkRequest) -> LinkOutcome:
-        row = (
-            await conn.execute(select(wallet_nonces).where(wallet_nonces.c.nonce == request.nonce))
-        ).first()
-        if row is None or row.member_id != request.member_id:
-            return LinkOutcome(None, "missing")
-        if row.used_at is not None:
-            return LinkOutcome(None, "used")
-        if request.at > row.expires_at:
-            return LinkOutcome(None, "expired")
-        holder = (
-            await conn.execute(
-                select(wallet_links.c.member_id).where(
-                    wallet_links.c.community_id == request.community_id,
-                    wallet_links.c.address == request.address,
-                    wallet_links.c.unlinked_at.is_(None),
-                )
-            )
-        ).first()
-        if holder is not None and holder[0] != request.member_id:
-            return LinkOutcome(None, "taken", other_member=holder[0])
-        if holder is not None:
-            return LinkOutcome(None, "same")
-        last = await self._last_change(conn, request.member_id)
-        if last is not None and request.at - last < request.cooldown_seconds:
-            return LinkOutcome(
-                None, "cooldown", wait_seconds=request.cooldown_seconds - (request.at - last)
-            )
-        await conn.execute(
-            update(wallet_links)
-            .where(
-                wallet_links.c.member_id == request.member_id, wallet_links.c.unlinked_at.is_(None)
-            )
-            .values(unlinked_at=request.at)
+    async def _insert_links(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert the rows with one executemany and return their ids in the rows' order.
+
+        INSERT … RETURNING with parameter order falls back to one statement per row on
+        SQLite (2,000 driver round trips per 1,000 links), so the ids are read back
+        instead: the write lock is held, so every row above the previous highest id is
+        ours, and (member, address, linked_at) tells them apart (a member linking the
+        same address twice in one batch is refused as "same").
+        """
+        before = await conn.scalar(select(func.max(wallet_links.c.id))) or 0
+        await conn.execute(wallet_links.insert(), rows)
+        found = await conn.execute(
+            select(
+                wallet_links.c.id,
+                wallet_links.c.member_id,
+                wallet_links.c.address,
+                wallet_links.c.linked_at,
+            ).where(wallet_links.c.id > before)
         )
-        values: dict[str, Any] = {
-            "community_id": request.community_id,
-            "member_id": request.member_id,
-            "address": request.address,
-            "kind": request.kind,
-            "message": request.message,
-            "signature": request.signature,
-            "linked_at": request.at,
-            "unlinked_at": None,
+        ids = {(row[1], row[2], row[3]): int(row[0]) for row in found}
+        return [ids[(row["member_id"], row["address"], row["linked_at"])] for row in rows]
+
+    async def _decide(self, conn: AsyncConnection, requests: list[LinkRequest]) -> _Plan:
+        """Per request: its refusal, or the link row to insert; plus what else to write.
+
+        Five reads for the whole batch: the nonces, the members' platforms, the members'
+        active links, the active holders of the addresses, and each member's last change.
+        """
+        member_ids = sorted({r.member_id for r in requests})
+        nonce_rows = {
+            row.nonce: row
+            for row in await conn.execute(
+                select(
+                    wallet_nonces.c.nonce,
+                    wallet_nonces.c.member_id,
+                    wallet_nonces.c.used_at,
+                    wallet_nonces.c.expires_at,
+                ).where(wallet_nonces.c.nonce.in_(sorted({r.nonce for r in requests})))
+            )
         }
-        result = await conn.execute(wallet_links.insert().values(**values))
-        link_id = result.inserted_primary_key[0]  # type: ignore[index]
-        await conn.execute(
-            update(wallet_nonces)
-            .where(wallet_nonces.c.nonce == request.nonce)
-            .values(used_at=request.at)
-        )
-        await self.audit.append(
-            conn,
-            [
-                NewEntry(
-                    "wallet.linked",
-                    f"member:{request.member_id}",
-                    {
-                        "member": request.member_id,
-                        "address": request.address,
-                        "kind": request.kind,
-                        "message": request.message,
-                        "signature": request.signature,
-                    },
-                    request.community_id,
-                    request.at,
+        active = select(
+            wallet_links.c.community_id,
+            wallet_links.c.address,
+            wallet_links.c.member_id,
+            wallet_links.c.platform,
+        ).where(wallet_links.c.unlinked_at.is_(None))
+        # An address is held once per platform of a community (issue 8: the same person
+        # links it from Discord and from Telegram), so holders are keyed by platform too.
+        platform_of: dict[int, str] = {
+            row[0]: row[1]
+            for row in await conn.execute(
+                select(members.c.id, members.c.platform).where(members.c.id.in_(member_ids))
+            )
+        }
+        # who holds each address (per community and platform), and each member's address
+        holders: dict[tuple[int, str | None, str], int] = {}
+        current: dict[int, tuple[int, str | None, str]] = {}
+        for link in await conn.execute(
+            active.where(
+                or_(
+                    wallet_links.c.address.in_(sorted({r.address for r in requests})),
+                    wallet_links.c.member_id.in_(member_ids),
                 )
-            ],
-        )
-        return LinkOutcome(LinkRecord(id=int(link_id), **values))
+            )
+        ):
+            holders[(link.community_id, link.platform, link.address)] = link.member_id
+            current[link.member_id] = (link.community_id, link.platform, link.address)
+        last_change: dict[int, float] = {}
+        for changed in await conn.execute(
+            select(
+                wallet_links.c.member_id,
+                func.max(wallet_links.c.linked_at),
+                func.max(wallet_links.c.unlinked_at),
+            )
+            .where(wallet_links.c.member_id.in_(member_ids))
+            .group_by(wallet_links.c.member_id)
+        ):
+            times = [t for t in changed[1:] if t is not None]
+            if times:
+                last_change[changed[0]] = max(times)
+        used_now: dict[str, float] = {}
+        closes: list[tuple[int, float]] = []
+        rows: list[dict[str, Any] | None] = []
+        outcomes: list[LinkOutcome] = []
+        in_batch: dict[int, dict[str, Any]] = {}  # member → their row inserted by this batch
+        for request in requests:
+            row: dict[str, Any] | None = None
+            nonce = nonce_rows.get(request.nonce)
+            platform = platform_of.get(request.member_id)
+            holder = holders.get((request.community_id, platform, request.address))
+            last = last_change.get(request.member_id)
+            if nonce is None or nonce.member_id != request.member_id:
+                outcome = LinkOutcome(None, "missing")
+            elif nonce.used_at is not None or request.nonce in used_now:
+                outcome = LinkOutcome(None, "used")
+            elif request.at > nonce.expires_at:
+                outcome = LinkOutcome(None, "expired")
+            elif holder is not None and holder != request.member_id:
+                outcome = LinkOutcome(None, "taken", other_member=holder)
+            elif holder is not None:
+                outcome = LinkOutcome(None, "same")
+            elif last is not None and request.at - last < request.cooldown_seconds:
+                outcome = LinkOutcome(
+                    None, "cooldown", wait_seconds=request.cooldown_seconds - (request.at - last)
+                )
+            else:
+                outcome = LinkOutcome(None)
+                previous = current.pop(request.member_id, None)
+                if previous is not None:
+                    holders.pop(previous, None)
+                earlier = in_batch.get(request.member_id)
+                if earlier is not None:  # linked earlier in this batch: close that row
+                    earlier["unlinked_at"] = request.at
+                elif previous is not None:  # linked before this batch: close it in the table
+                    closes.append((request.member_id, request.at))
+                row = {
+                    "community_id": request.community_id,
+                    "member_id": request.member_id,
+                    "address": request.address,
+                    "kind": request.kind,
+                    "message": request.message,
+                    "signature": request.signature,
+                    "linked_at": request.at,
+                    "unlinked_at": None,
+                    "platform": platform,
+                }
+                in_batch[request.member_id] = row
+                holders[(request.community_id, platform, request.address)] = request.member_id
+                current[request.member_id] = (request.community_id, platform, request.address)
+                last_change[request.member_id] = request.at
+                used_now[request.nonce] = request.at
+            outcomes.append(outcome)
+            rows.append(row)
+        return _Plan(outcomes, rows, list(used_now.items()), closes)
 
     async def _last_change(self, conn: AsyncConnection, member_id: int) -> float | None:
         row = (
@@ -279,14 +421,17 @@ class WalletRepo:
         return record
 
     async def by_address(self, community_id: int, address: str) -> LinkRecord | None:
+        """The active link of this address; with one per platform, the lowest member id's."""
         async with self.db.read() as conn:
             row = (
                 await conn.execute(
-                    select(wallet_links).where(
+                    select(wallet_links)
+                    .where(
                         wallet_links.c.community_id == community_id,
                         wallet_links.c.address == address,
                         wallet_links.c.unlinked_at.is_(None),
                     )
+                    .order_by(wallet_links.c.member_id)
                 )
             ).first()
         return _link(row) if row else None

@@ -303,3 +303,19 @@ async def test_set_body_and_cards(storage: Storage) -> None:
         ("console", "main", "9"),
         ("telegram", "-1", "4"),
     ]
+
+
+async def test_member_placeholder_name_is_replaced_by_the_real_one(database_url: str) -> None:
+    """A member first seen as a message author (name = id) gets their name when it arrives."""
+    storage = await open_storage(database_url)
+    try:
+        community = await storage.communities.ensure("k", "K")
+        first = await storage.members.ensure(community.id, "discord", "42", "42")
+        named = await storage.members.ensure(community.id, "discord", "42", "alice")
+        assert named.id == first.id and named.display_name == "alice"
+        again = await storage.members.ensure(community.id, "discord", "42", "alice-renamed")
+        assert again.display_name == "alice"  # a real name is not replaced by every nickname
+        found = await storage.members.find_by_name(community.id, "alice")
+        assert found is not None and found.id == first.id
+    finally:
+        await storage.close()

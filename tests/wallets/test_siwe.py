@@ -15,6 +15,7 @@ from handlers.wallets.siwe import (
     format_message,
     parse_message,
     parse_signature,
+    personal_hash,
     recover_signer,
 )
 
@@ -139,3 +140,47 @@ def test_signatures_recover_and_high_s_twins_and_junk_are_refused() -> None:
         with pytest.raises(SignatureError):
             parse_signature(junk)
     assert len(parse_signature("0x" + "ab" * 70)) == 70  # kept for EIP-1271 contracts
+
+
+def test_direct_recovery_agrees_with_eth_account() -> None:
+    """The coincurve fast path must give eth-account's answer, also for non-ASCII text."""
+    from eth_account.messages import defunct_hash_message
+
+    for text in (EXAMPLES["implicit scheme"], "Grüße 🦊\nzweite Zeile", "x"):
+        account = Account.create()
+        signature = bytes(account.sign_message(encode_defunct(text=text)).signature)
+        expected = Account.recover_message(encode_defunct(text=text), signature=signature)
+        assert recover_signer(text, signature) == expected == account.address
+        zero_one = signature[:64] + bytes([signature[64] - 27])  # v as 0/1 (some wallets)
+        assert recover_signer(text, zero_one) == account.address
+        assert personal_hash(text) == bytes(defunct_hash_message(text=text))
+    other = Account.create()
+    wrong = bytes(other.sign_message(encode_defunct(text="another text")).signature)
+    assert recover_signer("x", wrong) != other.address
+
+
+def test_eip55_matches_eth_utils() -> None:
+    from eth_utils import to_checksum_address
+
+    from handlers.wallets.siwe import checksum, eip55, is_checksum_address
+
+    for _ in range(200):
+        address = Account.create().address
+        assert eip55(address[2:].lower()) == to_checksum_address(address) == address
+        assert is_checksum_address(address) and checksum(address.lower()) == address
+        flipped = address[:-1] + address[-1].swapcase()
+        if flipped != address:
+            assert not is_checksum_address(flipped)
+
+
+def test_parse_of_a_formatted_text_equals_a_fresh_parse() -> None:
+    """The memo of formatted texts must give what parsing from scratch gives."""
+    from handlers.wallets import siwe
+
+    for text in EXAMPLES.values():
+        fresh = parse_message(text)
+        siwe._FORMATTED.clear()
+        assert parse_message(text) == fresh  # parsed, not memoised
+        assert format_message(fresh) == text.replace("\r\n", "\n").rstrip("\n")
+        assert parse_message(text) is siwe._FORMATTED[format_message(fresh)]
+        assert parse_message(text) == fresh

@@ -106,6 +106,11 @@ class DiscordAdapter:
         self._inflight: set[asyncio.Task[Any]] = set()
 
     # ----- Adapter protocol ----------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        """READY was received and the gateway connection is open."""
+        return self.ready.is_set() and not self._stopping and not self.client.is_closed()
+
     async def run(self) -> None:
         """Connect and serve until `stop()`; endpoint overrides apply while running."""
         if self._stopping:
@@ -135,6 +140,9 @@ class DiscordAdapter:
 
     async def deliver(self, reply: Reply) -> None:
         """A reply that names its place (scheduled results): post it in that channel."""
+        if reply.where is not None and reply.where.platform != PLATFORM:
+            await self.core.route([reply])  # another platform's (a card copy, a refresh)
+            return
         if reply.edit:  # a card refresh: edit every copy of the card on Discord
             if reply.card is not None:
                 self.refresher.request(reply.card)
@@ -257,13 +265,14 @@ class DiscordAdapter:
         pending_original = deferred_private is not None
         origin = where_of(interaction.guild_id, interaction.channel, interaction.channel_id)
         for reply in replies:
+            if reply.where is not None and reply.where.platform != PLATFORM:
+                await self._deliver_elsewhere(reply)  # a card copy or refresh elsewhere
+                continue
             if reply.edit:
                 if reply.card is not None:
                     self.refresher.request(reply.card)
                 continue
-            if reply.where is not None and (
-                reply.where.platform != PLATFORM or reply.where.channel_id != origin.channel_id
-            ):
+            if reply.where is not None and reply.where.channel_id != origin.channel_id:
                 await self._deliver_elsewhere(reply)
                 continue
             private = reply.private or "error" in reply.meta

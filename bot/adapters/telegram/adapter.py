@@ -139,6 +139,11 @@ class TelegramAdapter:
         self._lock = asyncio.Lock()
 
     # ----- Adapter protocol -----------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        """Started (getMe answered, polling or webhook running) and not shut down."""
+        return self._ready.is_set() and not self._shut
+
     async def run(self) -> None:
         """Connect, serve until stop() (or cancellation), then shut down cleanly."""
         self._started = True

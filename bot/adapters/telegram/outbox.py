@@ -126,12 +126,12 @@ class Outbox:
         return outcome
 
     async def _one(self, reply: Reply, origin: Origin | None, outcome: Outcome) -> None:
+        if reply.where is not None and reply.where.platform != PLATFORM:
+            await self.route([reply])  # also refreshes of the card's copies elsewhere
+            return
         if reply.edit:
             if reply.card is not None:
                 self.refresher.refresh(reply.card)
-            return
-        if reply.where is not None and reply.where.platform != PLATFORM:
-            await self.route([reply])
             return
         if reply.private:
             await self._private(reply, origin, outcome)

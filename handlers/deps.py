@@ -40,6 +40,8 @@ class Deps:
     reputation_policy: ReputationPolicy = field(default_factory=ReputationPolicy)
     reputation: ReputationService | None = None
     vote_listeners: list[Callable[..., Awaitable[Any]]] = field(default_factory=list)
+    # (ctx, battle, member) after a member's first rating of a battle is stored
+    rating_listeners: list[Callable[..., Awaitable[Any]]] = field(default_factory=list)
     closed_listeners: list[Callable[..., Awaitable[Any]]] = field(default_factory=list)
     propose_checks: list[Callable[..., Awaitable[Any]]] = field(default_factory=list)
     wallets: WalletPolicy = field(default_factory=WalletPolicy)

@@ -273,6 +273,9 @@ def register(registry: Registry) -> None:
         outcome = await deps.storage.arena.vote(battle.id, voter.id, args[1], at=ctx.now())
         if outcome.refused is not None:
             raise VotingClosed(f"Battle #{battle.id} is already revealed.")
+        if not outcome.replaced:
+            for listener in deps.rating_listeners:  # e.g. contributions: a battle rated
+                await listener(ctx, battle, voter)
         label = CHOICE_LABELS[args[1]]
         text = f"Your rating on battle #{battle.id} is recorded: {label}." + (
             " It replaces your earlier rating." if outcome.replaced else ""

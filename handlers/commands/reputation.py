@@ -163,6 +163,24 @@ async def on_vote(ctx: Context, proposal: ProposalRecord, member: MemberRecord) 
     )
 
 
+async def on_rating(ctx: Context, battle: Any, member: MemberRecord) -> None:
+    """A member's first rating of a battle is a contribution (changing it is not another)."""
+    policy = await _policy(ctx)
+    if not policy.enabled:
+        return
+    where = ctx.event.where
+    await _service(ctx.deps).record(
+        minted_credit(
+            policy,
+            "rating",
+            member,
+            Place(where.platform, where.channel_id, None),
+            ctx.now(),
+            subject=f"battle:{battle.id}",
+        )
+    )
+
+
 async def on_closed(deps: Deps, proposal: ProposalRecord) -> None:
     if (proposal.result or {}).get("outcome") != "passed":
         return
@@ -212,6 +230,7 @@ def install(dispatcher: Dispatcher) -> None:
         (dispatcher.reaction_listeners, on_reaction),
         (dispatcher.posted_listeners, on_posted),
         (deps.vote_listeners, on_vote),
+        (deps.rating_listeners, on_rating),
         (deps.closed_listeners, on_closed),
         (deps.propose_checks, check_min_reputation),
     ):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.schema import proposals
-from tests.conftest import is_refusal, run_command, texts
+from tests.conftest import is_refusal, press, run_command, texts
 from tests.reputation.helpers import new_message, person, react, score
 
 ADMIN = person("admin", admin=True)
@@ -61,3 +61,16 @@ async def test_votes_and_passed_proposals_are_contributions(core) -> None:
     assert all(r["giver_id"] is None for r in rows)
     assert await score(core, "alice") == pytest.approx(5.0)
     assert await score(core, "bob") == pytest.approx(0.5)
+
+
+async def test_battle_ratings_are_contributions(core) -> None:
+    """A member's first rating of a battle is credited; changing it is not a second one."""
+    replies = await run_command(core, "alice", "/arena What is a Bradley-Terry model?")
+    battle_id = replies[0].buttons[0].args[0]
+    await press(core, "bob", "arena", battle_id, "a")
+    await press(core, "bob", "arena", battle_id, "b")  # changed: no second credit
+    await press(core, "carol", "arena", battle_id, "tie")
+    rows = [r async for r in core.storage.contributions.export()]
+    ratings = sorted(r["receiver_user"] for r in rows if r["kind"] == "rating")
+    assert ratings == ["bob", "carol"]
+    assert all(r["subject"] == f"battle:{battle_id}" for r in rows if r["kind"] == "rating")

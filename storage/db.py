@@ -55,8 +55,12 @@ class Database:
         if self.dialect == "sqlite":
             if make_url(driver_url).database in (None, "", ":memory:"):
                 kwargs["poolclass"] = StaticPool
-            # Every transaction ends in an explicit commit or rollback, so the pool's extra
+            # A pool large enough that bursts reuse connections: an overflow connection is
+            # opened (a thread plus its PRAGMAs) and thrown away after each use. Every
+            # transaction ends in an explicit commit or rollback, so the pool's extra
             # reset-on-return rollback would only add a round trip to the driver thread.
+            if "poolclass" not in kwargs:
+                kwargs |= {"pool_size": 20, "max_overflow": 10}
             self.engine: AsyncEngine = create_async_engine(
                 driver_url, pool_reset_on_return=None, **kwargs
             )

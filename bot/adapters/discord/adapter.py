@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 MAX_CHOICES = 25
 CHOICE_NAME_LIMIT = 100
 STOP_FLUSH_SECONDS = 5.0
+NO_USER = "Sorry, Discord did not say who sent this, so it was not carried out."
 
 
 def replies_privately(spec: CommandSpec | None) -> bool:
@@ -211,6 +212,13 @@ class DiscordAdapter:
     async def _defer(
         self, interaction: discord.Interaction, *, thinking: bool, ephemeral: bool
     ) -> bool:
+        if not isinstance(interaction.user, discord.User | discord.Member):
+            # Discord always sends member or user; without one discord.py leaves a MISSING
+            # sentinel, and there is nobody to act for: refuse instead of failing later.
+            log.warning("refusing an interaction without a user %s", _ids(interaction))
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.send_message(NO_USER, ephemeral=True)
+            return False
         try:
             await interaction.response.defer(thinking=thinking, ephemeral=ephemeral)
         except discord.HTTPException as error:

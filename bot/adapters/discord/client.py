@@ -16,6 +16,7 @@ import discord
 
 from bot.adapters.discord.buttons import GovButton
 from bot.adapters.discord.commands import build_tree
+from bot.adapters.discord.guard import guard_parsers
 from bot.adapters.discord.render import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class GovClient(discord.AutoShardedClient):
             shard_count=shard_count,
             **options,
         )
+        guard_parsers(self._connection)  # one malformed event must not end the session
         self.adapter = adapter
         self.guild_ids = guild_ids
         self.pinned_gateway = pinned_gateway

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -44,12 +44,14 @@ from telegram.ext import (
     MessageReactionHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.hygiene import LogHygiene
 from bot.adapters.telegram.memory import AdminCache, Authors, PendingPrivate
 from bot.adapters.telegram.outbox import Origin, Outbox, Target
 from bot.adapters.telegram.render import first_line, plain_short
+from bot.adapters.telegram.safebot import SafeExtBot
 from bot.adapters.telegram.translate import (
     COMMAND_TEXT,
     PLATFORM,
@@ -205,28 +207,29 @@ class TelegramAdapter:
 
     # ----- wiring ---------------------------------------------------------------------------
     def build_application(self, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
+        """The application around a `SafeExtBot` (see safebot: one bad update must not
+        stall polling). `.bot(...)` excludes the builder's token/timeout options, so the
+        bot and its two HTTP clients are built here with the same settings."""
         base = self.settings.api_base_url.rstrip("/")
-        builder = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(base)
-            .defaults(
-                Defaults(
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            )
-            .connect_timeout(10)
-            .read_timeout(30)
-            .write_timeout(30)
-            .get_updates_connect_timeout(10)
-            .get_updates_read_timeout(10)
-        )
+        urls: dict[str, str] = {"base_url": base}
         if base.endswith("/bot"):
-            builder = builder.base_file_url(base[: -len("/bot")] + "/file/bot")
-        if self.rate_limiter is not None:
-            builder = builder.rate_limiter(cast(BaseRateLimiter[None], self.rate_limiter))
-        return builder.build()
+            urls["base_file_url"] = base[: -len("/bot")] + "/file/bot"
+        bot = SafeExtBot(
+            token=token,
+            **urls,
+            defaults=Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+            request=HTTPXRequest(
+                connection_pool_size=256, connect_timeout=10, read_timeout=30, write_timeout=30
+            ),
+            get_updates_request=HTTPXRequest(
+                connection_pool_size=1, connect_timeout=10, read_timeout=10
+            ),
+            rate_limiter=self.rate_limiter,
+        )
+        return ApplicationBuilder().bot(bot).build()
 
     def _add_handlers(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         only_new = filters.UpdateType.MESSAGE  # an edited "/vote" must not vote again
@@ -506,30 +509,57 @@ class TelegramAdapter:
             await self.outbox.send_all(kept, origin, notice=False)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log with the update id; answer the member briefly (never a stack trace)."""
+        """Log with the update id; answer the member briefly (never a stack trace).
+
+        Never raises: the failing update may be malformed in ways PTB accepts (no chat,
+        `text` not a string), so reading it here is guarded too and a failed apology is
+        only a warning."""
         error_id = secrets.token_hex(4)
-        update_id = update.update_id if isinstance(update, Update) else None
-        chat = update.effective_chat if isinstance(update, Update) else None
+        try:
+            update_id = update.update_id if isinstance(update, Update) else None
+            chat = update.effective_chat if isinstance(update, Update) else None
+            chat_id = chat.id if chat else None
+        except Exception:
+            update_id, chat_id = None, None
         log.error(
             "telegram update failed error_id=%s update_id=%s chat_id=%s",
             error_id,
             update_id,
-            chat.id if chat else None,
+            chat_id,
             exc_info=context.error,
         )
         if not isinstance(update, Update):
             return
+        try:
+            await self._apologise(update, context, error_id)
+        except Exception as error:
+            log.warning(
+                "telegram error reply failed error_id=%s update_id=%s: %s",
+                error_id,
+                update_id,
+                type(error).__name__,
+            )
+
+    async def _apologise(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, error_id: str
+    ) -> None:
         text = f"Sorry, something went wrong on our side (error id {error_id}). Please try again."
+        message = update.message
         if update.callback_query is not None:
             await _answer(update.callback_query, text, alert=True)
-        elif update.message is not None and command_of(update.message) is not None:
+        elif (
+            message is not None
+            and message.chat is not None
+            and isinstance(message.text, str)
+            and command_of(message) is not None
+        ):
             with contextlib.suppress(TelegramError):
                 await context.bot.send_message(
-                    update.message.chat_id,
+                    message.chat_id,
                     text,
-                    message_thread_id=topic_of(update.message),
+                    message_thread_id=topic_of(message),
                     reply_parameters=ReplyParameters(
-                        update.message.message_id, allow_sending_without_reply=True
+                        message.message_id, allow_sending_without_reply=True
                     ),
                 )
 

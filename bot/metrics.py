@@ -77,6 +77,7 @@ class Metrics:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.registry = CollectorRegistry()
         r = self.registry
         self.commands = Counter(
@@ -125,6 +126,15 @@ class Metrics:
         for name, committer in committers(core).items():
             committer.batch_observers.append(self.batch_size.labels(name).observe)
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, memoised: label lookup is most of an observation's cost
+        and runs on every event (label values come from closed sets, so this stays small)."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def observe(self, event: Event, replies: list[Reply], seconds: float, outcome: str) -> None:
         """Dispatcher observer: count the event, its outcome and its latency."""
         payload = event.payload
@@ -145,16 +155,16 @@ class Metrics:
                 kind = "posted"
             case _:
                 kind = "other"
-        self.events.labels(kind, outcome).inc()
+        self._child(self.events, kind, outcome).inc()
         if name is not None:
-            self.commands.labels(name, outcome).inc()
-            self.latency.labels(name).observe(seconds)
+            self._child(self.commands, name, outcome).inc()
+            self._child(self.latency, name).observe(seconds)
             if outcome == "ok" and name in ("vote", "button:vote"):
-                self.votes.labels(platform, "button" if kind == "press" else "command").inc()
+                self._child(self.votes, platform, "button" if kind == "press" else "command").inc()
         if outcome == "error":
-            self.errors.labels(kind).inc()
+            self._child(self.errors, kind).inc()
         elif outcome == "limited":
-            self.limited.labels(platform).inc()
+            self._child(self.limited, platform).inc()
 
     def _platforms(self) -> set[str]:
         return {"console", "telegram", "discord", *self.core.adapters}

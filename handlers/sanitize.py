@@ -64,6 +64,14 @@ def _dirty(value: Any) -> bool:
     return isinstance(value, str) and _BAD.search(value) is not None
 
 
+# In repr() a NUL shows as \x00 and a lone surrogate as \udXXX, so one regex over the repr
+# rules out the common clean event cheaply; a match (or text that merely looks like one)
+# goes on to the exact walk.
+_MAYBE_BAD_REPR = re.compile(r"\\x00|\\ud[89a-f]")
+
+
 def sanitize_event(event: Event) -> Event:
     """The event itself when it is clean (the common case), else a cleaned copy."""
+    if _MAYBE_BAD_REPR.search(repr(event)) is None:
+        return event
     return _clean(event) if _dirty(event) else event

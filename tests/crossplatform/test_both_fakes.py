@@ -139,8 +139,14 @@ async def test_one_community_on_both_platforms(both: Both) -> None:
     assert "Adopt the charter" in card.params["text"]
     keys = [b["text"] for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
     assert keys == ["yes", "no"]
-    places = {p for p, _, _ in await core.storage.cards.find("proposal", 1, 1)}
-    assert places == {"discord", "telegram"}  # each platform remembers its own copy
+    # each platform remembers its own copy (Telegram records it once sendMessage answered)
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while True:
+        places = {p for p, _, _ in await core.storage.cards.find("proposal", 1, 1)}
+        if places == {"discord", "telegram"} or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    assert places == {"discord", "telegram"}
     proposal = await core.storage.proposals.get(1, 1)
     assert proposal is not None
 

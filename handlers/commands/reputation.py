@@ -146,7 +146,8 @@ async def on_posted(ctx: Context) -> list[Reply]:
     return []
 
 
-async def on_vote(ctx: Context, proposal: ProposalRecord, member: MemberRecord) -> None:
+async def _mint(ctx: Context, kind: str, member: MemberRecord, subject: str) -> None:
+    """Credit a member for something the community itself counts (a vote, a rating)."""
     policy = await _policy(ctx)
     if not policy.enabled:
         return
@@ -154,31 +155,22 @@ async def on_vote(ctx: Context, proposal: ProposalRecord, member: MemberRecord) 
     await _service(ctx.deps).record(
         minted_credit(
             policy,
-            "vote",
+            kind,
             member,
             Place(where.platform, where.channel_id, None),
             ctx.now(),
-            subject=f"proposal:{proposal.id}",
+            subject=subject,
         )
     )
+
+
+async def on_vote(ctx: Context, proposal: ProposalRecord, member: MemberRecord) -> None:
+    await _mint(ctx, "vote", member, f"proposal:{proposal.id}")
 
 
 async def on_rating(ctx: Context, battle: Any, member: MemberRecord) -> None:
     """A member's first rating of a battle is a contribution (changing it is not another)."""
-    policy = await _policy(ctx)
-    if not policy.enabled:
-        return
-    where = ctx.event.where
-    await _service(ctx.deps).record(
-        minted_credit(
-            policy,
-            "rating",
-            member,
-            Place(where.platform, where.channel_id, None),
-            ctx.now(),
-            subject=f"battle:{battle.id}",
-        )
-    )
+    await _mint(ctx, "rating", member, f"battle:{battle.id}")
 
 
 async def on_closed(deps: Deps, proposal: ProposalRecord) -> None:

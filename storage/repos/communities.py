@@ -21,7 +21,8 @@ def _community(row: Any) -> CommunityRecord:
     return CommunityRecord(m["id"], m["key"], m["name"], json.loads(m["settings"] or "{}"))
 
 
-def _member(row: Any) -> MemberRecord:
+def member_record(row: Any) -> MemberRecord:
+    """A members-table row as a record (shared by every repository that reads members)."""
     m = row._mapping
     return MemberRecord(
         m["id"],
@@ -168,7 +169,7 @@ class MemberRepo:
             return cached
         async with self.db.read() as conn:
             row = (await conn.execute(self._lookup(*key))).first()
-        if row is not None and _is_placeholder(_member(row), display_name):
+        if row is not None and _is_placeholder(member_record(row), display_name):
             # First seen only as a message author (name unknown, stored as the user id):
             # the real name arrived, so /rep <name> and cards can find them.
             async with self.db.write() as conn:
@@ -193,7 +194,7 @@ class MemberRepo:
                     .on_conflict_do_nothing(index_elements=["community_id", "platform", "user_id"])
                 )
                 row = (await conn.execute(self._lookup(*key))).one()
-        record = _member(row)
+        record = member_record(row)
         self._cache[key] = record
         return record
 
@@ -212,12 +213,12 @@ class MemberRepo:
             return self._cache[key]
         async with self.db.read() as conn:
             row = (await conn.execute(self._lookup(*key))).first()
-        return _member(row) if row else None
+        return member_record(row) if row else None
 
     async def get(self, member_id: int) -> MemberRecord | None:
         async with self.db.read() as conn:
             row = (await conn.execute(select(members).where(members.c.id == member_id))).first()
-        return _member(row) if row else None
+        return member_record(row) if row else None
 
     async def names(self, member_ids: set[int]) -> dict[int, str]:
         if not member_ids:
@@ -240,7 +241,7 @@ class MemberRepo:
                     .limit(1)
                 )
             ).first()
-        return _member(row) if row else None
+        return member_record(row) if row else None
 
     async def count(self, community_id: int) -> int:
         async with self.db.read() as conn:

@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.group_commit import GroupCommitter
 from storage.records import MemberRecord, dumps
 from storage.repos.audit import AuditRepo, NewEntry
+from storage.repos.communities import member_record
 from storage.schema import members
 from storage.schema_contributions import (
     contribution_daily,
@@ -400,18 +401,7 @@ class ContributionRepo:
                     )
                 )
             ).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return MemberRecord(
-            m["id"],
-            m["community_id"],
-            m["platform"],
-            m["user_id"],
-            m["display_name"],
-            m["first_seen"],
-            m["account_created"],
-        )
+        return None if row is None else member_record(row)
 
     async def communities(self) -> list[int]:
         """Communities with a ledger."""

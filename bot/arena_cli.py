@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,8 +43,8 @@ def add_parser(sub: Any) -> None:
     exp.add_argument("--out", type=Path, help="write here instead of standard output")
 
 
-def read_battles(path: Path) -> list[BattleRow]:
-    rows = []
+def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file; a bad line is named."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -54,28 +55,22 @@ def read_battles(path: Path) -> list[BattleRow]:
                 raise ValueError(f"line {number}: not JSON") from None
             if not isinstance(record, dict):
                 raise ValueError(f"line {number}: expected a JSON object")
-            rows.append(parse_battle(record, number))
-    return rows
+            yield number, record
+
+
+def read_battles(path: Path) -> list[BattleRow]:
+    return [parse_battle(record, number) for number, record in json_objects(path)]
 
 
 def read_pairs(path: Path) -> list[QueuedPair]:
     pairs = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                raise ValueError(f"line {number}: not JSON") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"line {number}: expected a JSON object")
-            values = [record.get(f) for f in PAIR_FIELDS]
-            if not all(isinstance(v, str) and v.strip() for v in values):
-                raise ValueError(f"line {number}: needs non-empty {', '.join(PAIR_FIELDS)}")
-            if record["model_a"] == record["model_b"]:
-                raise ValueError(f"line {number}: model_a and model_b are the same model")
-            pairs.append(QueuedPair(*[str(v) for v in values], source=path.name[:400]))
+    for number, record in json_objects(path):
+        values = [record.get(f) for f in PAIR_FIELDS]
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            raise ValueError(f"line {number}: needs non-empty {', '.join(PAIR_FIELDS)}")
+        if record["model_a"] == record["model_b"]:
+            raise ValueError(f"line {number}: model_a and model_b are the same model")
+        pairs.append(QueuedPair(*[str(v) for v in values], source=path.name[:400]))
     return pairs
 
 

@@ -624,29 +624,24 @@ class ReputationRepo:
             await conn.execute(delete(rep_scores).where(rep_scores.c.snapshot_id.in_(old)))
             await conn.execute(delete(rep_snapshots).where(s.id.in_(old)))
 
+    @staticmethod
+    def _latest_query(community_id: int) -> Any:
+        return (
+            select(rep_snapshots)
+            .where(rep_snapshots.c.community_id == community_id)
+            .order_by(rep_snapshots.c.id.desc())
+            .limit(1)
+        )
+
     async def latest(self, community_id: int) -> SnapshotInfo | None:
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(rep_snapshots)
-                    .where(rep_snapshots.c.community_id == community_id)
-                    .order_by(rep_snapshots.c.id.desc())
-                    .limit(1)
-                )
-            ).first()
+            row = (await conn.execute(self._latest_query(community_id))).first()
         return _snapshot_info(row) if row else None
 
     async def latest_and_version(self, community_id: int) -> tuple[SnapshotInfo | None, int]:
         """The latest snapshot and the ledger's current version, in one read."""
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(rep_snapshots)
-                    .where(rep_snapshots.c.community_id == community_id)
-                    .order_by(rep_snapshots.c.id.desc())
-                    .limit(1)
-                )
-            ).first()
+            row = (await conn.execute(self._latest_query(community_id))).first()
             version = await conn.scalar(
                 select(ledger_state.c.version).where(ledger_state.c.community_id == community_id)
             )

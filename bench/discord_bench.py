@@ -45,7 +45,7 @@ async def _measure(votes: int) -> list[float]:
             core.adapters["discord"] = adapter
             runner = asyncio.create_task(adapter.run())
             try:
-                await asyncio.wait_for(adapter.ready.wait(), 30)
+                await asyncio.wait_for(adapter.ready(), 30)
                 author = fake.add_user("author")
                 opening = fake.slash("propose", author, {"title": "Bench", "choices": "yes | no"})
                 await fake.send_interaction(opening)

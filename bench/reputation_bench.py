@@ -23,9 +23,9 @@ import numpy as np
 from bench.common import Row
 from bot.app import build_core
 from bot.settings import load_settings
-from handlers.ports import ManualClock
+from handlers.core.ports import ManualClock
+from handlers.core.types import Actor, Command, Event, Where
 from handlers.reputation.score import Ledger, Params, compute
-from handlers.types import Actor, Command, Event, Where
 from storage.repos.contributions import NewContribution
 from storage.schema import members
 from storage.schema_contributions import contributions
@@ -167,7 +167,7 @@ async def measure_rep(folder: str) -> tuple[float, list[float], int]:
                 await conn.execute(contributions.insert(), rows[start : start + 100_000])
         del rows
         started = time.perf_counter()
-        info = await core.deps.reputation.recompute(1, core.deps.reputation_policy)  # type: ignore[union-attr]
+        info = await core.deps.reputation.service.recompute(1, core.deps.reputation.policy)  # type: ignore[union-attr]
         full = time.perf_counter() - started
         latencies = []
         for i in range(2000):

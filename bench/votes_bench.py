@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.common import Row
 from bot.app import build_core
 from bot.settings import load_settings
-from handlers.types import Actor, Command, Event, Where
+from handlers.core.types import Actor, Command, Event, Where
 
 VOTERS = 200
 VOTES_EACH = 50

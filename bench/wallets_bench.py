@@ -21,7 +21,7 @@ from eth_account.messages import encode_defunct
 from bench.common import Row
 from bot.app import build_core
 from bot.settings import load_settings
-from handlers.types import Actor, Command, Event, Where
+from handlers.core.types import Actor, Command, Event, Where
 
 MEMBERS = 2000
 VOTERS = 1000

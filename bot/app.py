@@ -1,10 +1,12 @@
-"""Wiring: settings → storage → Deps → Dispatcher → adapters, run in one TaskGroup.
+"""The composition root: settings → storage → features → dispatcher → adapters.
 
-Built once per process; no module-level singletons. With no platform token the console
-chat runs; with DISCORD_TOKEN and/or TELEGRAM_TOKEN those adapters run side by side on
-the same dispatcher and database. A scheduler task closes proposals at their end time
-(and, at start-up, those that ended while the bot was down) and routes the result cards
-to the adapter of each platform the proposal was posted on.
+Built once per process; no module-level singletons. `FEATURES` is the one list of
+capabilities: each contributes its commands, event listeners and checks, scheduled
+jobs, live-card renderers, weight strategies and completions through its `Feature`
+object, and nothing else in the runtime names a feature. With no platform token the
+console chat runs; with DISCORD_TOKEN and/or TELEGRAM_TOKEN those adapters run side by
+side on the same dispatcher and database. Adapters see the `Core` only through the
+narrow `AdapterHost` protocol (bot/adapters/base.py).
 """
 
 from __future__ import annotations
@@ -13,22 +15,33 @@ import asyncio
 import contextlib
 import gc
 import logging
+import random
 import signal
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.adapters.base import Adapter
 from bot.communities import apply_communities
 from bot.integrations.chain import build_chain
 from bot.integrations.models import build_models
 from bot.settings import Settings
-from handlers.closing import close_due
-from handlers.commands import build_dispatcher
-from handlers.commands.arena import reveal_due
-from handlers.deps import Deps
-from handlers.dispatch import Dispatcher
-from handlers.ports import Clock, SystemClock
-from handlers.types import Reply
+from handlers.arena.feature import FEATURE as ARENA
+from handlers.audit.feature import FEATURE as AUDIT
+from handlers.communities.fanout import fan_out
+from handlers.communities.feature import FEATURE as COMMUNITIES
+from handlers.core.deps import ArenaDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.dispatch import Dispatcher
+from handlers.core.feature import CompletionRequest, Feature, Job
+from handlers.core.ports import Clock, SystemClock
+from handlers.core.registry import CommandSpec, Registry
+from handlers.core.types import CardKey, Event, Reply
+from handlers.help.feature import FEATURE as HELP
+from handlers.proposals.feature import FEATURE as PROPOSALS
+from handlers.reputation.feature import FEATURE as REPUTATION
+from handlers.reputation.service import ReputationService
+from handlers.voting.feature import FEATURE as VOTING
+from handlers.wallets.feature import FEATURE as WALLETS
 from storage import Storage, open_storage
 
 if TYPE_CHECKING:
@@ -36,6 +49,20 @@ if TYPE_CHECKING:
     from bot.web import RouteDef
 
 log = logging.getLogger(__name__)
+
+# Every capability govbot has, in /help order. A new feature is a folder under
+# handlers/ with a `feature.py`, plus one line here.
+FEATURES: tuple[Feature, ...] = (
+    HELP,
+    PROPOSALS,
+    VOTING,
+    WALLETS,
+    ARENA,
+    REPUTATION,
+    COMMUNITIES,
+    AUDIT,
+)
+
 # After SIGTERM, how long adapters may take to finish the events they are handling before
 # their tasks are cancelled (acknowledged writes are safe either way: storage drains).
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -43,16 +70,62 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 @dataclass
 class Core:
-    """Everything below the adapters."""
+    """Everything below the adapters; adapters reach it as an `AdapterHost`."""
 
     settings: Settings
     storage: Storage
     deps: Deps
     dispatcher: Dispatcher
+    features: tuple[Feature, ...] = FEATURES
     adapters: dict[str, Adapter] = field(default_factory=dict)
     # Extra HTTP routes for the web server (bot/web.py); append before run() starts it.
     web_routes: list[RouteDef] = field(default_factory=list)
     metrics: Metrics | None = None  # bot/metrics.py, installed by build_core
+
+    # ----- the AdapterHost protocol --------------------------------------------------------
+    def settings_for(self, platform: str) -> Any:
+        return getattr(self.settings, platform)
+
+    async def dispatch(self, event: Event) -> list[Reply]:
+        return await self.dispatcher.handle(event)
+
+    def commands_on(self, platform: str) -> list[CommandSpec]:
+        return self.deps.registry.on(platform)
+
+    def command(self, name: str) -> CommandSpec | None:
+        return self.deps.registry.get(name)
+
+    async def complete(
+        self,
+        platform: str,
+        space_id: str,
+        kind: str,
+        typed: str,
+        options: Mapping[str, Any],
+        *,
+        max_items: int = 25,
+        max_label: int = 100,
+    ) -> list[tuple[str, Any]]:
+        """What to offer while a member types a parameter (Discord autocomplete)."""
+        completer = next((f.completers[kind] for f in self.features if kind in f.completers), None)
+        if completer is None or not space_id:
+            return []
+        community_id = await self.storage.communities.find_space(platform, space_id)
+        if community_id is None:
+            return []
+        request = CompletionRequest(community_id, typed, options, max_items, max_label)
+        return await completer(self.deps, request)
+
+    async def render_card(self, key: CardKey) -> Reply | None:
+        return await self.dispatcher.render_card(key)
+
+    async def card_sent(
+        self, key: CardKey, platform: str, channel_id: str, message_id: str
+    ) -> None:
+        await self.dispatcher.card_sent(key, platform, channel_id, message_id)
+
+    async def card_places(self, key: CardKey, platform: str) -> list[tuple[str, str]]:
+        return await self.dispatcher.card_places(key, platform)
 
     async def route(self, replies: list[Reply]) -> None:
         """Deliver replies that name their place (scheduled results) to their platform."""
@@ -71,47 +144,106 @@ class Core:
             except Exception:
                 log.exception("delivering a scheduled reply failed platform=%s", platform)
 
+    # ----- jobs ---------------------------------------------------------------------------
+    def jobs(self) -> list[Job]:
+        return [job for feature in self.features for job in feature.jobs]
+
+    async def run_job(self, job: Job) -> None:
+        await self.route(await job.run(self.deps))
+
     async def close_due(self) -> None:
-        await self.route(await close_due(self.deps))
-        await self.route(await reveal_due(self.deps))  # arena battles past their window
+        """Run once every job that catches up on work fallen due (closing, reveals)."""
+        for job in self.jobs():
+            if job.at_start:
+                await self.run_job(job)
 
     async def close(self) -> None:
         await self.storage.close()
-        close_chain = getattr(self.deps.chain, "close", None)
+        close_chain = getattr(self.deps.wallets.chain, "close", None)
         if close_chain is not None:
             await close_chain()
 
 
-async def build_core(settings: Settings, *, clock: Clock | None = None) -> Core:
-    storage = await open_storage(
-        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
-    )
+def job_interval(job: Job, settings: Settings) -> float:
+    return float(job.every(settings) if callable(job.every) else job.every)
+
+
+def build_deps(
+    settings: Settings, storage: Storage, clock: Clock, features: Sequence[Feature]
+) -> Deps:
+    """Each feature's settings and ports, then the features' commands, events, strategies."""
     home_spaces: dict[str, str] = {"console": "console"}
     if settings.telegram.home_chat_id:
         home_spaces["telegram"] = settings.telegram.home_chat_id
     if settings.discord.home_guild_id:
         home_spaces["discord"] = settings.discord.home_guild_id
+    reputation = ReputationService(storage, settings.reputation, clock)
     deps = Deps(
         storage=storage,
         policy=settings.policy,
-        clock=clock or SystemClock(),
+        clock=clock,
         charts_dir=settings.charts_dir,
-        home_spaces=home_spaces,
-        wallet_exempt_platforms=frozenset() if settings.console.require_wallet else {"console"},
-        community_names={"console:console": settings.console.community},
-        wallets=settings.wallets,
-        chain=build_chain(settings.wallets),
-        reputation_policy=settings.reputation,
-        arena=settings.arena.policy(),
-        arena_models=build_models(settings.arena),
         limits=settings.limits,
+        wallets=WalletDeps(
+            policy=settings.wallets,
+            chain=build_chain(settings.wallets),
+            exempt_platforms=frozenset() if settings.console.require_wallet else {"console"},
+        ),
+        arena=ArenaDeps(
+            policy=settings.arena.policy(),
+            models=build_models(settings.arena),
+            rng=random.Random(),
+        ),
+        reputation=ReputationDeps(policy=settings.reputation, service=reputation),
+        communities=CommunityDeps(
+            home_spaces=home_spaces, names={"console:console": settings.console.community}
+        ),
     )
-    # [[communities]]: spaces of several platforms mapped to one community (issue 8)
-    deps.communities = await apply_communities(storage, settings.communities)
+    install_features(deps, features)
+    return deps
+
+
+def build_registry(features: Sequence[Feature] = FEATURES) -> Registry:
+    """Every feature's commands and button presses in one table (a name twice is an error)."""
+    registry = Registry()
+    for feature in features:
+        if feature.commands is not None:
+            registry.merge(feature.commands)
+    return registry
+
+
+def install_features(deps: Deps, features: Sequence[Feature]) -> None:
+    """Put every feature's commands, listeners, checks and strategies where they run."""
+    for feature in features:
+        for event_type, listeners in feature.listeners.items():
+            for listener in listeners:
+                deps.events.subscribe(event_type, listener)
+        for event_type, checks in feature.checks.items():
+            for check in checks:
+                deps.events.add_check(event_type, check)
+        for name, builder in feature.strategies.items():
+            deps.strategies.register(name, builder(deps))
+    deps.registry = build_registry(features)
+
+
+def build_dispatcher(deps: Deps, features: Sequence[Feature] = FEATURES) -> Dispatcher:
+    cards = {kind: render for f in features for kind, render in f.cards.items()}
+    return Dispatcher(deps, cards=cards, extra_steps=[fan_out])
+
+
+async def build_core(
+    settings: Settings, *, clock: Clock | None = None, features: Sequence[Feature] = FEATURES
+) -> Core:
+    storage = await open_storage(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
+    deps = build_deps(settings, storage, clock or SystemClock(), features)
+    # [[communities]]: spaces of several platforms mapped to one community
+    deps.communities.mapped = await apply_communities(storage, settings.communities)
     if len(settings.communities) == 1:  # private chats act on the only configured community
         for platform, space in settings.communities[0].spaces():
-            deps.home_spaces.setdefault(platform, space)
-    core = Core(settings, storage, deps, build_dispatcher(deps))
+            deps.communities.home_spaces.setdefault(platform, space)
+    core = Core(settings, storage, deps, build_dispatcher(deps, features), tuple(features))
     from bot.metrics import install_metrics
 
     core.metrics = install_metrics(core)
@@ -140,25 +272,14 @@ def make_adapters(core: Core, *, stdin: TextIO | None = None, stdout: TextIO | N
         core.adapters["console"] = ConsoleAdapter(core, stdin=stdin, stdout=stdout)
 
 
-async def _scheduler(core: Core) -> None:
-    interval = core.settings.scheduler.close_interval_seconds
+async def _job_loop(core: Core, job: Job) -> None:
+    interval = job_interval(job, core.settings)
     while True:
         await asyncio.sleep(interval)
         try:
-            await core.close_due()
+            await core.run_job(job)
         except Exception:
-            log.exception("scheduled closing failed; will retry")
-
-
-async def _refresh_reputation(core: Core) -> None:
-    """Recompute stale reputation snapshots on an interval, so /rep answers from a row."""
-    service = core.deps.reputation
-    while service is not None:
-        await asyncio.sleep(core.settings.reputation.recompute_interval_seconds)
-        try:
-            await service.refresh_stale()
-        except Exception:
-            log.exception("reputation recompute failed; will retry")
+            log.exception("scheduled job failed job=%r; will retry", job.name)
 
 
 async def run(
@@ -187,24 +308,23 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-        scheduler = asyncio.create_task(_scheduler(core))
-        refresher = asyncio.create_task(_refresh_reputation(core))
+        scheduled = [asyncio.create_task(_job_loop(core, job)) for job in core.jobs()]
         runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping: finishing in-flight events and writes")
         if server is not None:
             server.mark_stopping()  # /healthz → 503 while we drain
-        scheduler.cancel()
-        refresher.cancel()
-        await asyncio.gather(refresher, return_exceptions=True)
+        for task in scheduled:
+            task.cancel()
+        await asyncio.gather(*scheduled, return_exceptions=True)
         for adapter in core.adapters.values():
             await adapter.stop()
         if runners:
             await asyncio.wait(runners, timeout=SHUTDOWN_GRACE_SECONDS)  # let them finish
-        for task in [*runners, stopper, scheduler]:
+        for task in [*runners, stopper]:
             task.cancel()
-        await asyncio.gather(*runners, scheduler, stopper, return_exceptions=True)
+        await asyncio.gather(*runners, stopper, return_exceptions=True)
         for task in runners:
             if task.done() and not task.cancelled() and (error := task.exception()) is not None:
                 raise error

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.settings import Settings
-from handlers.audit import verify
+from handlers.audit.verify import verify
 from storage import open_storage
 
 

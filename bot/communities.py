@@ -14,8 +14,8 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from handlers.crossplatform.places import MappedCommunity
-from handlers.types import Where
+from handlers.communities.places import MappedCommunity
+from handlers.core.types import Where
 from storage import Storage
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.app import build_core
 from bot.settings import Settings
-from handlers.audit import verify
+from handlers.audit.verify import verify
 
 SCRIPT = """\
 /help vote

@@ -26,7 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from handlers.types import Command, Event, Posted, Press, Reaction, Reply
+from handlers.core.types import Command, Event, Posted, Press, Reaction, Reply
 
 if TYPE_CHECKING:
     from bot.app import Core

@@ -1,7 +1,7 @@
 """The settings tree: defaults ← config/govbot.toml ← $GOVBOT_CONFIG ← environment.
 
 pydantic-settings does the layering; the governance rules are the models handlers
-define (`handlers.policy`), composed here. Secrets (tokens) come only from the
+define (`handlers.proposals.policy`), composed here. Secrets (tokens) come only from the
 environment and are SecretStr, so they never print. A wrong or unknown key stops
 start-up with a message naming it (`SettingsError`).
 """
@@ -23,8 +23,8 @@ from pydantic_settings import (
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
 from bot.web import WebSettings
-from handlers.policy import Policy, ProposalPolicy, VotingPolicy
-from handlers.ratelimit import LimitPolicy
+from handlers.core.ratelimit import LimitPolicy
+from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.wallets.policy import WalletPolicy
 

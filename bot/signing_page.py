@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.web import RouteDef
-from handlers.errors import DomainError, NotFound
-from handlers.types import Reply, Where
+from handlers.core.errors import DomainError, NotFound
+from handlers.core.types import Reply, Where
 from handlers.wallets.page import confirmation, pending_link, verify_from_page
 from handlers.wallets.policy import WalletPolicy
 from handlers.wallets.siwe import format_time
@@ -180,7 +180,7 @@ def render_page(
 
 def routes(core: Core) -> list[RouteDef]:
     """The page's routes, ready for any aiohttp application (or `core.web_routes`)."""
-    path = page_path(core.deps.wallets)
+    path = page_path(core.deps.wallets.policy)
 
     async def page(request: web.Request) -> web.Response:
         nonce = request.query.get("n", "")
@@ -271,7 +271,7 @@ class SigningPageServer:
 
     def __init__(self, core: Core, *, port: int | None = None) -> None:
         self.core = core
-        policy = core.deps.wallets
+        policy = core.deps.wallets.policy
         self.listen = policy.signing_page_listen
         self.port = policy.signing_page_port if port is None else port
         self._runner: web.AppRunner | None = None

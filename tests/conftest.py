@@ -16,8 +16,8 @@ import pytest
 
 from bot.app import Core, build_core
 from bot.settings import PLAIN_ENV, load_settings
-from handlers.ports import ManualClock
-from handlers.types import Actor, Command, Event, Press, Reply, Where
+from handlers.core.ports import ManualClock
+from handlers.core.types import Actor, Command, Event, Press, Reply, Where
 from tests.pgcluster import PgCluster, find_pg_bin, start_cluster
 
 _db_numbers = itertools.count(1)

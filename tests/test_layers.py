@@ -116,7 +116,7 @@ def later():
         "web3.Web3",
     ]
     # storage may not reach up into handlers
-    assert violations("from handlers.errors import BadArguments", "storage", "storage.x")
+    assert violations("from handlers.core.errors import BadArguments", "storage", "storage.x")
     assert violations("import handlers", "storage", "storage.db")
     # but handlers may use storage, and neither is fooled by look-alike names
     assert not violations("from storage.records import dumps", "handlers", "handlers.x")

@@ -16,9 +16,60 @@ An adapter translates: platform update → neutral `Event` → `Dispatcher.handl
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from handlers.types import Reply
+from handlers.core.registry import CommandSpec
+from handlers.core.types import CardKey, Event, Reply
+
+
+class AdapterHost(Protocol):
+    """All an adapter may ask of the rest of govbot (bot/app.py's Core implements it).
+
+    Adapters never query storage or reach into the dispatcher: they hand events in,
+    route replies meant for other platforms, read the command table for their platform,
+    ask for completions, and keep the bookkeeping of live cards.
+    """
+
+    async def dispatch(self, event: Event) -> list[Reply]:
+        """Handle one neutral event; the replies to send."""
+        ...
+
+    async def route(self, replies: list[Reply]) -> None:
+        """Deliver replies addressed elsewhere (another platform, a scheduled result)."""
+        ...
+
+    def settings_for(self, platform: str) -> Any:
+        """This platform's settings section (TelegramSettings, DiscordSettings, …)."""
+        ...
+
+    def commands_on(self, platform: str) -> list[CommandSpec]:
+        """The commands that exist on this platform, in /help order."""
+        ...
+
+    def command(self, name: str) -> CommandSpec | None: ...
+
+    async def complete(
+        self,
+        platform: str,
+        space_id: str,
+        kind: str,
+        typed: str,
+        options: Mapping[str, Any],
+        *,
+        max_items: int = 25,
+        max_label: int = 100,
+    ) -> list[tuple[str, Any]]:
+        """(label, value) completions for a parameter of `kind` ("proposal", "choice")."""
+        ...
+
+    async def render_card(self, key: CardKey) -> Reply | None: ...
+
+    async def card_sent(
+        self, key: CardKey, platform: str, channel_id: str, message_id: str
+    ) -> None: ...
+
+    async def card_places(self, key: CardKey, platform: str) -> list[tuple[str, str]]: ...
 
 
 class Adapter(Protocol):
@@ -38,3 +89,7 @@ class Adapter(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+    async def ready(self, timeout: float | None = None) -> bool:
+        """Wait until the adapter is connected and serving; False on timeout."""
+        ...

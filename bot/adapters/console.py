@@ -20,8 +20,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from handlers.markup import clean, to_plain
-from handlers.types import (
+from handlers.core.markup import clean, to_plain
+from handlers.core.types import (
     Actor,
     Button,
     Command,
@@ -36,7 +36,7 @@ from handlers.types import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.adapters.base import AdapterHost
 
 PLATFORM = "console"
 CHANNEL = "main"
@@ -63,11 +63,13 @@ class Printed:
 class ConsoleAdapter:
     platform = PLATFORM
 
-    def __init__(self, core: Core, *, stdin: TextIO | None = None, stdout: TextIO | None = None):
-        self.core = core
+    def __init__(
+        self, host: AdapterHost, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+    ):
+        self.host = host
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
-        self.settings = core.settings.console
+        self.settings = host.settings_for(PLATFORM)
         self.user = self.settings.user
         self.where = Where(PLATFORM, "console", CHANNEL)
         self.messages: dict[int, Printed] = {}
@@ -108,7 +110,7 @@ class ConsoleAdapter:
             if reply.image:
                 self._note(f"image: {reply.image}")
             if reply.card is not None and not reply.private:
-                await self.core.dispatcher.card_sent(reply.card, PLATFORM, CHANNEL, str(number))
+                await self.host.card_sent(reply.card, PLATFORM, CHANNEL, str(number))
 
     # ----- input --------------------------------------------------------------------
     def actor(self, name: str | None = None) -> Actor:
@@ -118,7 +120,7 @@ class ConsoleAdapter:
     async def _dispatch(self, payload: Payload, actor: Actor | None = None) -> None:
         actor = actor or self.actor()
         event = Event(actor, self.where, payload)
-        replies = await self.core.dispatcher.handle(event)
+        replies = await self.host.dispatch(event)
         await self._show(replies, actor)
 
     def _ref(self, number: int) -> MessageRef:
@@ -152,12 +154,15 @@ class ConsoleAdapter:
             "unreact": self._unreact,
             "reply": self._reply,
             "press": self._press,
-            "age": self._age,
         }.get(name)
         if local is not None:
             await local(rest)
             return
-        replies = await self.core.dispatcher.handle(Event(actor, self.where, Command(name, rest)))
+        replies = await self.host.dispatch(Event(actor, self.where, Command(name, rest)))
+        if name == "age" and replies and "error" not in replies[0].meta:
+            for reply in replies:  # a console tool: its answer is a note, not a message
+                self._note(to_plain(reply.text))
+            return
         if name == "help" and not rest and replies and "error" not in replies[0].meta:
             first = replies[0]
             replies = [Reply(first.text + "\n" + "\n".join(CONSOLE_HELP)), *replies[1:]]
@@ -192,22 +197,6 @@ class ConsoleAdapter:
         await self._dispatch(
             Reaction(self._ref(number), self._author_of(printed), emoji, added), actor
         )
-
-    async def _age(self, rest: str) -> None:
-        """Console only: backdate members so the console can play an established community."""
-        from handlers.reputation.play import USAGE, age_members
-
-        who, _, days = rest.partition(" ")
-        try:
-            amount = float(days.strip())
-        except ValueError:
-            await self._refuse(f"Name a member (or everyone) and a number of days.\nUsage: {USAGE}")
-            return
-        community_id = await self.core.storage.communities.find_space(PLATFORM, "console")
-        if community_id is None:
-            await self._refuse("Nobody has spoken here yet; say something first.")
-            return
-        self._note(await age_members(self.core.deps, community_id, who.strip(), amount))
 
     async def _unreact(self, rest: str) -> None:
         await self._react(rest, added=False)
@@ -261,6 +250,10 @@ class ConsoleAdapter:
     @property
     def connected(self) -> bool:
         return self._running and not self._stopped
+
+    async def ready(self, timeout: float | None = None) -> bool:
+        """The console serves as soon as it runs: nothing to connect to."""
+        return True
 
     async def run(self) -> None:
         """Handle lines until end of input or stop(); a line being handled is finished."""

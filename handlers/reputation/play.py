@@ -7,7 +7,13 @@ sighting back, making them members "active longer than seed_member_age_days".
 
 from __future__ import annotations
 
-from handlers.deps import Deps
+from typing import Any
+
+from handlers.core.context import Context
+from handlers.core.deps import Deps
+from handlers.core.errors import BadArguments, NotFound
+from handlers.core.registry import Param, Registry
+from handlers.core.types import Reply
 
 MAX_DAYS = 3650.0
 USAGE = "/age <name|everyone> <days>"
@@ -24,7 +30,35 @@ async def age_members(deps: Deps, community_id: int, who: str, days: float) -> s
             return f'No member called "{who[:40]}" here yet.\nUsage: {USAGE}'
         ids = [member.id]
     changed = await deps.storage.contributions.backdate_members(community_id, ids, days * 86400)
-    seed_age = deps.reputation_policy.seed_member_age_days
+    seed_age = deps.reputation.policy.seed_member_age_days
     label = "everyone" if ids is None else who
     trusted = " (now trusted seeds)" if days >= seed_age else ""
     return f"Aged {label} by {days:g} days: {changed} member(s){trusted}."
+
+
+COMMANDS = Registry()
+
+
+@COMMANDS.command(
+    "age",
+    "make members older (trusted seeds for reputation)",
+    USAGE,
+    Param("who", str, "a member's name, or everyone"),
+    Param("days", str, "a number of days"),
+    platforms=frozenset({"console"}),
+    listed=False,
+    writes=True,
+)
+async def age(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    """Console only: backdate members so the console can play an established community."""
+    try:
+        amount = float(args["days"])
+    except ValueError:
+        raise BadArguments(
+            "Name a member (or everyone) and a number of days.", usage=USAGE
+        ) from None
+    where = ctx.event.where
+    community_id = await ctx.deps.storage.communities.find_space(where.platform, where.space_id)
+    if community_id is None:
+        raise NotFound("Nobody has spoken here yet; say something first.")
+    return [Reply(await age_members(ctx.deps, community_id, args["who"], amount))]

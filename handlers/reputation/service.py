@@ -19,10 +19,10 @@ import uuid
 
 import numpy as np
 
-from handlers.ports import Clock
+from handlers.core.ports import Clock
+from handlers.core.types import Actor
 from handlers.reputation.policy import ReputationPolicy, effective_policy
 from handlers.reputation.score import DAY, Ledger, Params, Scores, compute
-from handlers.types import Actor
 from storage import Storage
 from storage.records import CommunityRecord, MemberRecord
 from storage.repos.contributions import Recorded, Request, SnapshotInfo, SnapshotRow

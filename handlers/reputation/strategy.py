@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers.errors import BadArguments
+from handlers.core.errors import BadArguments
 from handlers.reputation.service import ReputationService, parse_snapshot_ref, snapshot_ref
 from handlers.voting.strategies import Weight
 from storage.records import MemberRecord, ProposalRecord

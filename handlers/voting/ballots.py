@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
-from handlers.errors import BadArguments, BadBallot
+from handlers.core.errors import BadArguments, BadBallot
 
 __all__ = [
     "BASIC_CHOICES",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from handlers.errors import BadArguments
+from handlers.core.errors import BadArguments
 from storage.records import MemberRecord, ProposalRecord
 
 

@@ -18,7 +18,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from handlers.errors import BadArguments, NotAllowed
+from handlers.core.errors import BadArguments, NotAllowed
 from handlers.voting.ballots import Selection, to_snapshot_choice
 from handlers.wallets.siwe import SignatureError, check_ecdsa, parse_signature
 from storage.records import MemberRecord, ProposalRecord, dumps

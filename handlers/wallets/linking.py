@@ -15,7 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from handlers.errors import BadArguments, NotAllowed, TryAgain
+from handlers.core.errors import BadArguments, NotAllowed, TryAgain
 from handlers.wallets.chain import ChainCallFailed, ChainPort, ChainUnavailable
 from handlers.wallets.policy import WalletPolicy
 from handlers.wallets.siwe import (

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.deps import Deps
-from handlers.errors import NotAllowed, NotFound
+from handlers.core.deps import Deps
+from handlers.core.errors import NotAllowed, NotFound
 from handlers.wallets.linking import Verified, check_signed, finish_link
 from storage.records import MemberRecord
 from storage.repos.wallets import NonceRecord
@@ -59,8 +59,8 @@ async def verify_from_page(
     pending = await pending_link(deps, nonce, now=now)
     record, verified, signature = await check_signed(
         deps.storage.wallets,
-        deps.wallets,
-        deps.chain,
+        deps.wallets.policy,
+        deps.wallets.chain,
         member=pending.member,
         signature_text=signature_text,
         message_text=pending.nonce.message,
@@ -68,7 +68,7 @@ async def verify_from_page(
     )
     await finish_link(
         deps.storage.wallets,
-        deps.wallets,
+        deps.wallets.policy,
         pending=record,
         verified=verified,
         signature=signature,

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from handlers.errors import BadArguments, NotAllowed, NotEligible, TryAgain
-from handlers.markup import block
+from handlers.core.errors import BadArguments, NotAllowed, NotEligible, TryAgain
+from handlers.core.markup import block
 from handlers.voting.ballots import Selection
 from handlers.wallets.ballots import check_signed_ballot, digest, typed_data
 from handlers.wallets.chain import ChainCallFailed, ChainUnavailable
@@ -15,7 +15,7 @@ from handlers.wallets.siwe import SignatureError, parse_signature
 from storage.records import MemberRecord, ProposalRecord, dumps
 
 if TYPE_CHECKING:
-    from handlers.context import Context
+    from handlers.core.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ async def signed_ballot(
         member=member,
         address=link.address,
         space=community.key,
-        chain_id=ctx.deps.wallets.chain_id,
+        chain_id=ctx.deps.wallets.policy.chain_id,
     )
     if signature_text is None:
         hint = (
@@ -58,7 +58,7 @@ async def signed_ballot(
             signature = parse_signature(signature_text)
         except SignatureError as error:
             raise BadArguments(f"sig= {error}", usage=usage) from None
-        chain = ctx.deps.chain
+        chain = ctx.deps.wallets.chain
         try:
             ok = chain is not None and await chain.is_valid_signature(
                 link.address, digest(data), signature

@@ -10,16 +10,17 @@ becomes TryAgain, so a vote whose weight cannot be read is never written.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from handlers.errors import BadArguments, NotEligible, TryAgain
-from handlers.voting.strategies import WEIGHT_USAGE, Weight
+from handlers.core.errors import BadArguments, NotEligible, TryAgain
+from handlers.voting.strategies import WEIGHT_USAGE, StrategyFactory, Weight
 from handlers.wallets.chain import ChainCallFailed, ChainPort, ChainUnavailable
 from handlers.wallets.siwe import checksum
 from storage.records import MemberRecord, ProposalRecord
 
 if TYPE_CHECKING:
-    from handlers.deps import Deps
+    from handlers.core.deps import Deps
 
 KINDS = ("erc20", "erc721", "native")
 NO_RPC = (
@@ -55,7 +56,7 @@ class ChainStrategy:
         """Latest block minus the confirmations; checks the contract answers there."""
         try:
             latest = await self.chain.latest_block()
-            block = max(0, latest - self.deps.wallets.confirmations)
+            block = max(0, latest - self.deps.wallets.policy.confirmations)
             if self.contract is not None and not await self.chain.has_code(self.contract):
                 raise BadArguments(
                     f"{self.contract} has no contract code on this chain.", usage=WEIGHT_USAGE
@@ -120,29 +121,30 @@ class ChainStrategy:
         return Weight(power, {self.label: power, "block": block})
 
 
-def _factory(deps: Deps, kind: str):  # type: ignore[no-untyped-def]
-    def build(text: str) -> ChainStrategy:
-        _, _, arg = text.partition(":")
-        contract: str | None = None
-        if kind == "native":
-            if arg:
-                raise BadArguments("weight=native takes no contract.", usage=WEIGHT_USAGE)
-        else:
-            try:
-                contract = checksum(arg)
-            except ValueError:
-                raise BadArguments(
-                    f'{kind}: needs the token contract address, like {kind}:0x…, not "{arg[:44]}".',
-                    usage=WEIGHT_USAGE,
-                ) from None
-        if deps.chain is None:
-            raise BadArguments(NO_RPC.format(spec=text[:60]), usage=WEIGHT_USAGE)
-        return ChainStrategy(deps, deps.chain, kind, contract)
+def chain_strategy(kind: str) -> Callable[[Deps], StrategyFactory]:
+    """The `weight=` factory for one chain kind (erc20, erc721, native)."""
 
-    return build
+    def builder(deps: Deps) -> StrategyFactory:
+        def build(text: str) -> ChainStrategy:
+            _, _, arg = text.partition(":")
+            contract: str | None = None
+            if kind == "native":
+                if arg:
+                    raise BadArguments("weight=native takes no contract.", usage=WEIGHT_USAGE)
+            else:
+                try:
+                    contract = checksum(arg)
+                except ValueError:
+                    raise BadArguments(
+                        f"{kind}: needs the token contract address, like {kind}:0x…, "
+                        f'not "{arg[:44]}".',
+                        usage=WEIGHT_USAGE,
+                    ) from None
+            chain = deps.wallets.chain
+            if chain is None:
+                raise BadArguments(NO_RPC.format(spec=text[:60]), usage=WEIGHT_USAGE)
+            return ChainStrategy(deps, chain, kind, contract)
 
+        return build
 
-def register_chain_strategies(deps: Deps) -> None:
-    for kind in KINDS:
-        if kind not in deps.strategies.names:
-            deps.strategies.register(kind, _factory(deps, kind))
+    return builder

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from handlers.errors import NotEligible
+from handlers.core.errors import NotEligible
 from handlers.voting.strategies import Strategy, Weight
 from storage.records import MemberRecord, ProposalRecord
 from storage.repos.ballots import CastRequest
 
 if TYPE_CHECKING:
-    from handlers.deps import Deps
+    from handlers.core.deps import Deps
 
 
 async def require_linked_wallet(deps: Deps, member: MemberRecord) -> None:

@@ -27,8 +27,9 @@ from bot.adapters.discord import DiscordAdapter, endpoints
 from bot.adapters.discord.render import render
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.context import Context
-from handlers.types import Command, Posted, Reaction, Reply, Where
+from handlers.core.context import Context
+from handlers.core.events import MessagePosted, ReactionChanged
+from handlers.core.types import Command, Posted, Reaction, Reply, Where
 from tests.fakes.discord_gateway import EPHEMERAL, Call, FakeDiscord, FakeUser
 
 TIMEOUT = 10.0
@@ -80,11 +81,11 @@ async def start_adapter(core: Core, fake: FakeDiscord) -> tuple[DiscordAdapter, 
     )
     core.adapters["discord"] = adapter
     task = asyncio.create_task(adapter.run())
-    ready = asyncio.create_task(adapter.ready.wait())
+    ready = asyncio.create_task(adapter.ready())
     await asyncio.wait([task, ready], timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         task.result()  # surface the start-up error
-    assert adapter.ready.is_set(), "the client did not become ready"
+    assert adapter.connected, "the client did not become ready"
     return adapter, task
 
 
@@ -388,12 +389,14 @@ async def test_foreign_button_is_refused_privately(env: Env) -> None:
 async def test_reactions_arrive_as_neutral_events(env: Env) -> None:
     seen: list[tuple[Reaction, Where, str]] = []
 
-    async def listen(ctx: Context) -> list[Reply]:
+    async def listen(_deps: Any, published: Any) -> list[Reply]:
+
+        ctx = published.context
         assert isinstance(ctx.event.payload, Reaction)
         seen.append((ctx.event.payload, ctx.event.where, ctx.event.actor.user_id))
         return []
 
-    env.core.dispatcher.reaction_listeners.append(listen)
+    env.core.deps.events.subscribe(ReactionChanged, listen)
     message = await env.fake.message_create(env.alice)
     await env.fake.reaction(env.bob, int(message["id"]), "👍", message_author=env.alice)
     await env.fake.reaction(env.bob, int(message["id"]), "👍", added=False)
@@ -413,11 +416,13 @@ async def test_reactions_arrive_as_neutral_events(env: Env) -> None:
 async def test_replies_arrive_as_posted_events(env: Env) -> None:
     seen: list[Posted] = []
 
-    async def listen(ctx: Context) -> list[Reply]:
+    async def listen(_deps: Any, published: Any) -> list[Reply]:
+
+        ctx = published.context
         seen.append(ctx.event.payload)  # type: ignore[arg-type]
         return []
 
-    env.core.dispatcher.posted_listeners.append(listen)
+    env.core.deps.events.subscribe(MessagePosted, listen)
     question = await env.fake.message_create(env.alice)
     answer = await env.fake.message_create(env.bob, reply_to=question)
     for _ in range(500):

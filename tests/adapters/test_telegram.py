@@ -27,11 +27,12 @@ from bot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
 from bot.adapters.telegram.render import WORD_JOINER, html_chunks, visible_length
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.codec import encode
-from handlers.context import Context
-from handlers.ports import Clock, ManualClock
-from handlers.registry import CommandSpec
-from handlers.types import Reply, Where
+from handlers.core.codec import encode
+from handlers.core.context import Context
+from handlers.core.events import MessagePosted, ReactionChanged
+from handlers.core.ports import Clock, ManualClock
+from handlers.core.registry import CommandSpec
+from handlers.core.types import Reply, Where
 from tests.fakes.telegram_api import Call, FakeTelegramAPI
 
 TOKEN = "123:ABC"
@@ -109,7 +110,7 @@ async def _start(
     )
     core.adapters["telegram"] = adapter
     task = asyncio.create_task(adapter.run())
-    ready = asyncio.create_task(adapter._ready.wait())
+    ready = asyncio.create_task(adapter.ready())
     done, _ = await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         ready.cancel()
@@ -149,7 +150,7 @@ async def tg(tmp_path: Path, fake: FakeTelegramAPI) -> AsyncIterator[Harness]:
 async def test_startup_registers_commands_and_asks_for_reactions(tg: Harness) -> None:
     commands = await tg.fake.wait_for("setMyCommands")
     names = [c["command"] for c in commands[0].params["commands"]]
-    assert set(tg.core.dispatcher.registry.commands) <= set(names)
+    assert {s.name for s in tg.core.commands_on("telegram") if s.listed} <= set(names)
     polls = await tg.fake.wait_for("getUpdates")
     assert "message_reaction" in polls[0].params["allowed_updates"]
     assert set(polls[0].params["allowed_updates"]) == set(ALLOWED_UPDATES)
@@ -398,11 +399,13 @@ async def test_scheduled_result_lands_in_the_proposals_topic(
 async def test_reactions_arrive_as_neutral_reaction_events(tg: Harness) -> None:
     seen: list[Any] = []
 
-    async def listener(ctx: Context) -> list[Reply]:
+    async def listener(_deps: Any, published: Any) -> list[Reply]:
+
+        ctx = published.context
         seen.append(ctx.event)
         return []
 
-    tg.core.dispatcher.reaction_listeners.append(listener)
+    tg.core.deps.events.subscribe(ReactionChanged, listener)
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
     tg.fake.react(GROUP, BOB, card_id, new=["👍"])
@@ -436,12 +439,14 @@ async def test_replies_arrive_as_posted_events_and_helpful_carries_reply_to(
     posted: list[Any] = []
     helpful: list[Any] = []
 
-    async def listener(ctx: Context) -> list[Reply]:
+    async def listener(_deps: Any, published: Any) -> list[Reply]:
+
+        ctx = published.context
         posted.append(ctx.event.payload)
         return []
 
     def prepare(core: Core) -> None:
-        core.dispatcher.posted_listeners.append(listener)
+        core.deps.events.subscribe(MessagePosted, listener)
         registry = core.dispatcher.registry
         original = registry.commands.get("helpful")
 
@@ -527,7 +532,7 @@ async def test_a_card_with_a_long_description_stays_one_editable_message(tg: Har
 
 
 def test_chunks_keep_tags_balanced_and_code_literal() -> None:
-    from handlers.markup import block, bold
+    from handlers.core.markup import block, bold
 
     text = bold("title") + "\n" + block("@x " + "y" * 50) + " mail a@b.c @bob"
     chunks = html_chunks(text, limit=30)
@@ -609,7 +614,7 @@ async def test_a_wrong_token_stops_start_up_with_a_clear_message(
 async def test_bursts_of_refreshes_are_coalesced_and_the_last_one_wins() -> None:
     """Ten refreshes while an edit is in flight become exactly one more edit, not ten."""
     from bot.adapters.telegram.cards import CardRefresher
-    from handlers.types import CardKey
+    from handlers.core.types import CardKey
 
     release = asyncio.Event()
     edits: list[str] = []

@@ -17,8 +17,8 @@ async def _count(core, table) -> int:
 
 
 async def test_battle_from_arena_to_reveal(core, clock) -> None:
-    core.deps.arena_rng = random.Random(7)
-    core.deps.arena = core.deps.arena.model_copy(update={"reveal_votes": 3})
+    core.deps.arena.rng = random.Random(7)
+    core.deps.arena.policy = core.deps.arena.policy.model_copy(update={"reveal_votes": 3})
     replies = await run_command(core, "alice", "/arena What is a Bradley-Terry model?")
     card = replies[0]
     assert "Output A" in card.text and "Output B" in card.text
@@ -60,12 +60,12 @@ async def test_battle_from_arena_to_reveal(core, clock) -> None:
 
 
 async def test_reveal_after_time_window_routes_to_origin(core, clock) -> None:
-    core.deps.arena_rng = random.Random(1)
+    core.deps.arena.rng = random.Random(1)
     replies = await run_command(core, "alice", "/arena Write a haiku about governance")
     battle_id = int(replies[0].buttons[0].args[0])
     await press(core, "bob", "arena", str(battle_id), "a")
-    clock.advance(core.deps.arena.reveal_minutes * 60 + 1)
-    from handlers.commands.arena import reveal_due
+    clock.advance(core.deps.arena.policy.reveal_minutes * 60 + 1)
+    from handlers.arena.commands import reveal_due
 
     routed = await reveal_due(core.deps)
     assert routed and all(r.where is not None and r.where.platform == "console" for r in routed)

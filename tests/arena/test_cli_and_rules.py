@@ -95,7 +95,7 @@ async def test_import_arena_vote_export_and_leaderboard_round_trip(
     assert await arena_command(_args(arena_command="import", file=bad), settings) == 2
     assert "line 1" in capsys.readouterr().err and await _count(core, arena_queue) == before
 
-    core.deps.arena = core.deps.arena.model_copy(update={"reveal_votes": 2})
+    core.deps.arena.policy = core.deps.arena.policy.model_copy(update={"reveal_votes": 2})
     card = (await run_command(core, "alice", "/arena"))[0]
     assert "Imported pair" in card.text and "m-one" not in card.text and "[redacted]" in card.text
     battle_id = card.buttons[0].args[0]

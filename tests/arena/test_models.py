@@ -87,8 +87,8 @@ async def test_arena_with_live_models_redacts_and_refuses_half_battles(core) -> 
         settings = ArenaSettings(
             models=[config(server.base_url, "alpha"), config(server.base_url, "beta")]
         )
-        core.deps.arena_models = build_models(settings)
-        core.deps.arena_rng = random.Random(3)
+        core.deps.arena.models = build_models(settings)
+        core.deps.arena.rng = random.Random(3)
         replies = await run_command(core, "alice", "/arena say hi")
         card = replies[0].text
         assert "Output A" in card and "[redacted]" in card
@@ -99,7 +99,7 @@ async def test_arena_with_live_models_redacts_and_refuses_half_battles(core) -> 
         settings = ArenaSettings(
             models=[config(server.base_url, "alpha"), config(server.base_url, "broken")]
         )
-        core.deps.arena_models = build_models(settings)
+        core.deps.arena.models = build_models(settings)
         before = await _count(core, arena_battles)
         failed = await run_command(core, "alice", "/arena say hi")
         assert (
@@ -107,5 +107,5 @@ async def test_arena_with_live_models_redacts_and_refuses_half_battles(core) -> 
             and 'Model "broken" did not answer (the endpoint answered HTTP 500)' in failed[0].text
         )
         assert await _count(core, arena_battles) == before
-        for model in core.deps.arena_models.values():
+        for model in core.deps.arena.models.values():
             await model.close()  # type: ignore[attr-defined]

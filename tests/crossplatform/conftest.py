@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.ports import ManualClock
+from handlers.core.ports import ManualClock
 from tests.crossplatform.helpers import MAPPING
 
 

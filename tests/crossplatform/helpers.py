@@ -9,7 +9,7 @@ from typing import Any
 from eth_account.messages import encode_defunct
 
 from bot.app import Core
-from handlers.types import Actor, Command, Event, MessageRef, Reaction, Reply, Where
+from handlers.core.types import Actor, Command, Event, MessageRef, Reaction, Reply, Where
 
 GUILD, CHANNEL, CHAT = "9001", "9002", "-1009003"
 MAPPING = {

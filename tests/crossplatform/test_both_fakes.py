@@ -23,7 +23,7 @@ from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.types import Actor, Command, Event, Where
+from handlers.core.types import Actor, Command, Event, Where
 from tests.crossplatform.helpers import OLD
 from tests.fakes.discord_gateway import FakeDiscord, FakeUser
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -119,9 +119,7 @@ async def both(tmp_path: Path) -> AsyncIterator[Both]:
         core.adapters.update(telegram=telegram, discord=discord)
         tasks = [asyncio.create_task(telegram.run()), asyncio.create_task(discord.run())]
         try:
-            await asyncio.wait_for(
-                asyncio.gather(telegram._ready.wait(), discord.ready.wait()), TIMEOUT
-            )
+            await asyncio.wait_for(asyncio.gather(telegram.ready(), discord.ready()), TIMEOUT)
             yield Both(core, tg, dc, dc.add_user("alice"), dc.add_user("bob"))
         finally:
             for adapter in (telegram, discord):

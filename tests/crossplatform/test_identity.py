@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_account import Account
 
 from bot.app import Core
-from handlers.types import Reply
+from handlers.core.types import Reply
 from tests.conftest import is_refusal
 from tests.crossplatform.helpers import CHANNEL, CHAT, link, member_id, react, say
 
@@ -19,7 +19,7 @@ async def open_proposal(core: Core, platform: str = "discord") -> list[Reply]:
 async def test_startup_maps_both_spaces_to_one_community(xcore: Core) -> None:
     identity = xcore.storage.identity
     assert await identity.spaces(1) == [("discord", "9001"), ("telegram", CHAT)]
-    assert xcore.deps.communities[1].spans_platforms
+    assert xcore.deps.communities.mapped[1].spans_platforms
     shown = await say(xcore, "telegram", "root", "/config", admin=True)
     assert "discord" in shown[0].text and "telegram" in shown[0].text
     assert shown[0].meta["allow_unlinked"] is False and shown[0].private

@@ -21,7 +21,7 @@ from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.ports import Clock
+from handlers.core.ports import Clock
 from tests.fakes.discord_gateway import Call as DiscordCall
 from tests.fakes.discord_gateway import FakeDiscord
 from tests.fakes.telegram_api import Call as TelegramCall
@@ -95,7 +95,7 @@ async def telegram(
     core.adapters["telegram"] = adapter
     task = asyncio.create_task(adapter.run())
     try:
-        ready = asyncio.create_task(adapter._ready.wait())
+        ready = asyncio.create_task(adapter.ready())
         await asyncio.wait({task, ready}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # raises the start-up error
@@ -156,11 +156,11 @@ async def discord(
     core.adapters["discord"] = adapter
     task = asyncio.create_task(adapter.run())
     try:
-        ready = asyncio.create_task(adapter.ready.wait())
+        ready = asyncio.create_task(adapter.ready())
         await asyncio.wait([task, ready], timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # surface the start-up error
-        assert adapter.ready.is_set(), "the Discord client did not become ready"
+        assert adapter.connected, "the Discord client did not become ready"
         yield Discord(fake, core, adapter)
     finally:
         with contextlib.suppress(Exception):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.codec import encode
-from handlers.ports import ManualClock
+from handlers.core.codec import encode
+from handlers.core.ports import ManualClock
 from storage.repos.arena import BattleRecord
 from tests.e2e.platform_env import (
     TOKEN,
@@ -61,7 +61,7 @@ def _assert_blind(text: str) -> None:
 # ----- Telegram -------------------------------------------------------------------------
 async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTelegramAPI) -> None:
     async with telegram(tmp_path, fake, arena={"reveal_votes": 2}) as tg:
-        tg.core.deps.arena_rng = random.Random(7)
+        tg.core.deps.arena.rng = random.Random(7)
         card = await tg.say(GROUP, ALICE, f"/arena {PROMPT}")
         text = card.params["text"]
         assert card.params["chat_id"] == GROUP and card.params["parse_mode"] == "HTML"
@@ -186,7 +186,7 @@ async def _press(
 
 async def test_discord_battle_from_arena_to_reveal(tmp_path: Path) -> None:
     async with discord(tmp_path, arena={"reveal_votes": 2}) as dc:
-        dc.core.deps.arena_rng = random.Random(7)
+        dc.core.deps.arena.rng = random.Random(7)
         fake = dc.fake
         alice, bob, carol, dave = (fake.add_user(n) for n in ("alice", "bob", "carol", "dave"))
         assert fake.find_command("arena")

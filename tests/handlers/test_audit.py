@@ -13,8 +13,8 @@ from sqlalchemy import delete, select, update
 from bot.__main__ import main
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.audit import verify
-from handlers.ports import ManualClock
+from handlers.audit.verify import verify
+from handlers.core.ports import ManualClock
 from storage import open_storage, schema
 from storage.records import dumps
 from storage.repos.audit import entry_hash

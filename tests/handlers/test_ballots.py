@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from handlers.errors import BadArguments, BadBallot
+from handlers.core.errors import BadArguments, BadBallot
 from handlers.voting.ballots import (
     BASIC_CHOICES,
     METHODS,

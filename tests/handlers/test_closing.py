@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers import closing
-from handlers.ports import ManualClock
-from handlers.types import Reply
+from handlers.core.ports import ManualClock
+from handlers.core.types import Reply
+from handlers.proposals import closing
 from storage import schema
 from tests.conftest import is_refusal, press, run_command, texts
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers import codec
-from handlers.errors import BadArguments
-from handlers.markup import block, bold, clean, code, split_text, to_discord, to_html, to_plain
+from handlers.core import codec
+from handlers.core.errors import BadArguments
+from handlers.core.markup import block, bold, clean, code, split_text, to_discord, to_html, to_plain
 
 # --------------------------------------------------------------------------- markup
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Core
-from handlers.markup import to_plain
+from handlers.core.markup import to_plain
 from storage import schema
 from storage.records import ProposalRecord
 from tests.conftest import is_refusal, press, run_command, texts

@@ -47,7 +47,7 @@ async def test_telegram_shows_injection_as_literal_text(tmp_path: Path) -> None:
         core.adapters["telegram"] = adapter
         task = asyncio.create_task(adapter.run())
         try:
-            await asyncio.wait_for(adapter._ready.wait(), TIMEOUT)
+            await asyncio.wait_for(adapter.ready(), TIMEOUT)
             fake.send_text(GROUP, ALICE, f"/propose {TITLE} | yes | no")
             [card] = await fake.wait_for("sendMessage", chat_id=GROUP, timeout=TIMEOUT)
         finally:
@@ -85,7 +85,7 @@ async def test_discord_shows_injection_as_literal_text(tmp_path: Path) -> None:
     core.adapters["discord"] = adapter
     task = asyncio.create_task(adapter.run())
     try:
-        await asyncio.wait_for(adapter.ready.wait(), TIMEOUT)
+        await asyncio.wait_for(adapter.ready(), TIMEOUT)
         alice = fake.add_user("alice")
         payload = fake.slash("propose", alice, {"title": TITLE, "choices": "yes | no"})
         await fake.send_interaction(payload)

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app import Core, build_core, make_adapters
 from bot.settings import load_settings
-from handlers.ports import ManualClock
-from handlers.ratelimit import LimitPolicy, RateLimiter
+from handlers.core.ports import ManualClock
+from handlers.core.ratelimit import LimitPolicy, RateLimiter
 from tests.conftest import is_refusal, press, run_command, texts
 
 PROPOSE = "/propose Pick a logo | yes | no"
@@ -41,7 +41,7 @@ def test_zero_rate_disables_and_quiet_buckets_are_pruned(monkeypatch: pytest.Mon
     clock = ManualClock(0.0)
     off = RateLimiter(LimitPolicy(commands_per_minute=0, burst=1), clock)
     assert all(off.take("tg", "1") is None for _ in range(100))
-    monkeypatch.setattr("handlers.ratelimit.PRUNE_ABOVE", 50)
+    monkeypatch.setattr("handlers.core.ratelimit.PRUNE_ABOVE", 50)
     limiter = RateLimiter(LimitPolicy(commands_per_minute=60, burst=1), clock)
     for user in range(50):
         limiter.take("tg", str(user))

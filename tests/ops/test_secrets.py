@@ -24,7 +24,7 @@ import pytest
 from bot.app import build_core
 from bot.logging_setup import LoggingSetup, configure_logging
 from bot.settings import load_settings
-from handlers.types import Reply
+from handlers.core.types import Reply
 from tests.conftest import run_command
 from tests.fakes.telegram_api import FakeTelegramAPI
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.audit import verify
+from handlers.audit.verify import verify
 from storage import open_storage
 from storage.schema import ballots, members
 

@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import Core
 from bot.settings import load_settings
 from bot.web import RouteDef, WebServer, WebSettings, web_enabled
-from handlers.context import Context
-from handlers.ratelimit import LimitPolicy
-from handlers.registry import CommandSpec
-from handlers.types import Reply
+from handlers.core.context import Context
+from handlers.core.ratelimit import LimitPolicy
+from handlers.core.registry import CommandSpec
+from handlers.core.types import Reply
 from tests.conftest import is_refusal, press, run_command
 
 

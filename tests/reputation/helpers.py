@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import Core
-from handlers.types import Actor, Command, Event, MessageRef, Posted, Reaction, Reply, Where
+from handlers.core.types import Actor, Command, Event, MessageRef, Posted, Reaction, Reply, Where
 
 WHERE = Where("console", "console", "main")
 _messages = itertools.count(1000)

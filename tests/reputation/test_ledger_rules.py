@@ -35,7 +35,7 @@ async def test_self_reactions_earn_nothing(core) -> None:
 
 
 async def test_daily_cap_holds(core, clock) -> None:
-    cap = core.deps.reputation_policy.daily_cap
+    cap = core.deps.reputation.policy.daily_cap
     for _ in range(cap + 3):
         await react(core, ADMIN, BOB, new_message())
     rows = await ledger_rows(core)
@@ -61,7 +61,7 @@ async def test_removed_reaction_is_retracted(core) -> None:
     (row,) = await ledger_rows(core)
     assert row["retracted_at"] is not None and row["emoji"] == "🎉"
     # A retraction frees its place under the daily cap.
-    cap = core.deps.reputation_policy.daily_cap
+    cap = core.deps.reputation.policy.daily_cap
     for _ in range(cap):
         await react(core, ADMIN, BOB, new_message())
     assert await score(core, "bob") == cap * 1.0
@@ -96,7 +96,7 @@ async def test_helpful_by_the_question_author_emoji(core) -> None:
 
 
 async def test_helpful_command_needs_a_reply_and_is_once(core) -> None:
-    from handlers.types import Command, Event
+    from handlers.core.types import Command, Event
 
     refused = await core.dispatcher.handle(Event(ADMIN, WHERE, Command("helpful", "")))
     assert "as a reply" in refused[0].text and await ledger_rows(core) == []

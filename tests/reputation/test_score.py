@@ -17,9 +17,9 @@ async def test_decay_halves_a_credit_after_one_half_life(core, clock) -> None:
     await react(core, person("admin", admin=True), person("bob"), new_message())
     before = await score(core, "bob")
     assert before == pytest.approx(1.0)
-    clock.advance(core.deps.reputation_policy.half_life_days * DAY)
+    clock.advance(core.deps.reputation.policy.half_life_days * DAY)
     assert await score(core, "bob") == pytest.approx(before / 2, rel=1e-9)
-    clock.advance(core.deps.reputation_policy.half_life_days * DAY)
+    clock.advance(core.deps.reputation.policy.half_life_days * DAY)
     assert await score(core, "bob") == pytest.approx(before / 4, rel=1e-9)
 
 
@@ -62,10 +62,12 @@ async def test_rep_breakdown_adds_up_to_the_score(core) -> None:
     await helpful(core, admin, bob, answer)
     await post(core, admin, answer, bob)  # admin replies to bob's answer
     await core.dispatcher.handle(
-        __import__("handlers.types", fromlist=["Event"]).Event(
+        __import__("handlers.core.types", fromlist=["Event"]).Event(
             bob,
             __import__("tests.reputation.helpers", fromlist=["WHERE"]).WHERE,
-            __import__("handlers.types", fromlist=["Command"]).Command("propose", "Lunch | a | b"),
+            __import__("handlers.core.types", fromlist=["Command"]).Command(
+                "propose", "Lunch | a | b"
+            ),
         )
     )
     from tests.conftest import run_command

@@ -37,7 +37,7 @@ async def test_reputation_weighted_tally_uses_the_snapshot(core) -> None:
 
 
 async def test_minimum_reputation_to_propose(core) -> None:
-    core.deps.reputation_policy.min_to_propose = 2.0
+    core.deps.reputation.policy.min_to_propose = 2.0
     refused = await run_command(core, "bob", "/propose Lunch | a | b")
     assert is_refusal(refused) and "at least 2" in refused[0].text
     async with core.storage.db.read() as conn:

@@ -34,7 +34,7 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = re.compile(r"^\[#\d+\] govbot → (\S+) \(private\): Vote recorded on #(\d+): (.*)$")
 RECEIPT = re.compile(r"^Receipt: ([0-9a-f]{64})$")
-PRELOAD = ["bot.__main__", "bot.app", "bot.adapters.console", "handlers.commands"]
+PRELOAD = ["bot.__main__", "bot.app", "bot.adapters.console", "handlers.proposals.feature"]
 
 
 @dataclass(frozen=True)

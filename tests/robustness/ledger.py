@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.audit import verify
+from handlers.audit.verify import verify
 from storage import open_storage
 from storage.records import dumps
 from storage.schema import ballots, members, proposals

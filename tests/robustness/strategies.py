@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from handlers.registry import CommandSpec
+from handlers.core.registry import CommandSpec
 
 # Characters that have broken chat bots: bidi overrides, zero-width, combining marks,
 # lone surrogates (valid in a Python str, not encodable as UTF-8), NUL and controls,

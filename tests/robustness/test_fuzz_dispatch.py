@@ -17,17 +17,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Core, build_core
+from bot.app import Core, build_core, build_registry
 from bot.settings import load_settings
-from handlers.commands import build_registry
-from handlers.ports import ManualClock
-from handlers.types import Command, Event, Reply
+from handlers.core.ports import ManualClock
+from handlers.core.types import Command, Event, Reply
 from tests.conftest import WHERE, actor, is_refusal, run_command
 from tests.robustness.logcheck import ErrorLog
 from tests.robustness.strategies import command_text, options_for, word
 
 REGISTRY = build_registry()
-NAMES = sorted(REGISTRY.commands)
+NAMES = sorted(s.name for s in REGISTRY.on("console"))
 SEED = [
     "/propose Lunch | pizza | sushi hours=48",
     "/propose Logo | circle | square | star method=ranked",

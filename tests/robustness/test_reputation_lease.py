@@ -14,7 +14,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.app import Core
-from handlers.ports import ManualClock
+from handlers.core.ports import ManualClock
 from handlers.reputation.service import LEASE_SECONDS, ReputationService
 from storage import open_storage
 from storage.repos.contributions import NewContribution
@@ -55,8 +55,8 @@ async def test_two_processes_refresh_at_once_one_recomputes(
     await _stale_ledger(core, clock)
     other = await open_storage(database_url)
     try:
-        mine = ReputationService(core.storage, core.deps.reputation_policy, clock)
-        theirs = ReputationService(other, core.deps.reputation_policy, clock)
+        mine = ReputationService(core.storage, core.deps.reputation.policy, clock)
+        theirs = ReputationService(other, core.deps.reputation.policy, clock)
         assert mine.holder != theirs.holder
         done = await asyncio.gather(mine.refresh_stale(), theirs.refresh_stale())
         assert sorted(done) == [0, 1]
@@ -90,7 +90,7 @@ async def test_a_crashed_holder_blocks_recompute_only_until_its_lease_lapses(
     core: Core, clock: ManualClock
 ) -> None:
     await _stale_ledger(core, clock)
-    service = ReputationService(core.storage, core.deps.reputation_policy, clock)
+    service = ReputationService(core.storage, core.deps.reputation.policy, clock)
     assert await core.storage.leases.acquire(
         "reputation:1", "dead-process", now=clock.now(), ttl=LEASE_SECONDS
     )

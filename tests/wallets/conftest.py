@@ -11,7 +11,7 @@ from eth_account.messages import encode_defunct
 
 from bot.app import Core, build_core
 from bot.settings import load_settings
-from handlers.ports import ManualClock
+from handlers.core.ports import ManualClock
 from tests.conftest import run_command
 
 

@@ -11,7 +11,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from bot.integrations.chain import Web3Chain
-from handlers.audit import verify
+from handlers.audit.verify import verify
 from tests.conftest import is_refusal, run_command, texts
 from tests.wallets.chain import LocalChain
 from tests.wallets.conftest import counts, issued_message, link_wallet, sign
@@ -41,7 +41,7 @@ async def test_chain_strategies_are_refused_without_an_rpc_endpoint(wcore) -> No
 
 
 async def test_erc20_weight_is_read_at_the_snapshot_block(wcore, chain) -> None:
-    wcore.deps.chain = chain.port()
+    wcore.deps.wallets.chain = chain.port()
     token = chain.deploy("TestToken", "Gov", "GOV", 18)
     alice, bob = Account.create(), Account.create()
     chain.transact(token.functions.mint(alice.address, 150 * UNIT))
@@ -69,7 +69,7 @@ async def test_erc20_weight_is_read_at_the_snapshot_block(wcore, chain) -> None:
 
 
 async def test_nft_native_sum_and_transforms(wcore, chain) -> None:
-    wcore.deps.chain = chain.port()
+    wcore.deps.wallets.chain = chain.port()
     token = chain.deploy("TestToken", "Gov", "GOV", 6)
     nft = chain.deploy("TestNFT", "Art", "ART")
     alice = Account.create()
@@ -95,7 +95,7 @@ async def test_nft_native_sum_and_transforms(wcore, chain) -> None:
 
 
 async def test_chain_outage_refuses_the_vote_with_try_again(wcore, chain) -> None:
-    wcore.deps.chain = chain.port()
+    wcore.deps.wallets.chain = chain.port()
     token = chain.deploy("TestToken", "Gov", "GOV", 18)
     alice = Account.create()
     chain.transact(token.functions.mint(alice.address, UNIT))
@@ -103,17 +103,17 @@ async def test_chain_outage_refuses_the_vote_with_try_again(wcore, chain) -> Non
     assert not is_refusal(await link_wallet(wcore, "alice", alice))
     await run_command(wcore, "carol", f"/propose T | a | b weight=erc20:{token.address}")
     # The node goes away: nothing listens on this loopback port.
-    wcore.deps.chain = Web3Chain.from_url("http://127.0.0.1:9/", timeout=0.5, retries=1)
-    wcore.deps.chain.backoff = 0.01
+    wcore.deps.wallets.chain = Web3Chain.from_url("http://127.0.0.1:9/", timeout=0.5, retries=1)
+    wcore.deps.wallets.chain.backoff = 0.01
     before = await counts(wcore)
     replies = await run_command(wcore, "alice", "/vote 1 a")
     assert is_refusal(replies) and "try again" in replies[0].text
     assert await counts(wcore) == before
-    await wcore.deps.chain.close()
+    await wcore.deps.wallets.chain.close()
 
 
 async def test_eip1271_contract_wallet_links(wcore, chain) -> None:
-    wcore.deps.chain = chain.port()
+    wcore.deps.wallets.chain = chain.port()
     owner = Account.create()
     wallet = chain.deploy("OwnerWallet", owner.address)
     text = await issued_message(wcore, "alice", wallet.address)
@@ -129,7 +129,7 @@ async def test_eip1271_contract_wallet_links(wcore, chain) -> None:
 
 
 async def test_delegation_adds_power_and_a_direct_vote_overrides_it(wcore, chain) -> None:
-    wcore.deps.chain = chain.port()
+    wcore.deps.wallets.chain = chain.port()
     token = chain.deploy("TestToken", "Gov", "GOV", 18)
     alice, bob, carol = Account.create(), Account.create(), Account.create()
     for account, amount in ((alice, 10), (bob, 20), (carol, 40)):
@@ -191,7 +191,7 @@ async def test_signed_ballot_is_checked_and_kept_for_anyone(wcore, chain) -> Non
 async def test_one_vote_through_async_http_provider_on_loopback(wcore, chain) -> None:
     server = RpcServer(chain.tester)
     url = await server.start()
-    wcore.deps.chain = Web3Chain.from_url(url, timeout=5, retries=1)
+    wcore.deps.wallets.chain = Web3Chain.from_url(url, timeout=5, retries=1)
     try:
         token = chain.deploy("TestToken", "Gov", "GOV", 18)
         alice = Account.create()
@@ -211,9 +211,9 @@ async def test_one_vote_through_async_http_provider_on_loopback(wcore, chain) ->
         await run_command(wcore, "alice", "/vote 1 b")  # cached per (contract, address, block)
         assert server.requests == served
         server.fail = True
-        wcore.deps.chain.backoff = 0.01
+        wcore.deps.wallets.chain.backoff = 0.01
         await run_command(wcore, "bob", "/propose U | a | b weight=native")
         assert server.requests > served
     finally:
-        await wcore.deps.chain.close()
+        await wcore.deps.wallets.chain.close()
         await server.stop()

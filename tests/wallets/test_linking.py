@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eth_account import Account
 
-from handlers.types import Where
+from handlers.core.types import Where
 from handlers.wallets.siwe import HALF_N, SECP256K1_N, parse_message
 from tests.conftest import is_refusal, run_command, texts
 from tests.wallets.conftest import counts, issued_message, link_wallet, sign
@@ -162,7 +162,9 @@ async def test_relinking_faster_than_the_cooldown_is_refused(wcore, clock) -> No
 
 
 async def test_linking_only_in_private_when_configured(wcore) -> None:
-    wcore.deps.wallets = wcore.deps.wallets.model_copy(update={"allow_link_in_groups": False})
+    wcore.deps.wallets.policy = wcore.deps.wallets.policy.model_copy(
+        update={"allow_link_in_groups": False}
+    )
     alice = Account.create()
     replies = await run_command(wcore, "alice", f"/link {alice.address}")
     assert is_refusal(replies) and "private chat" in replies[0].text

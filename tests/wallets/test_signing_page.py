@@ -30,8 +30,8 @@ from eth_account.messages import encode_defunct
 from bot.app import Core, build_core
 from bot.settings import load_settings
 from bot.signing_page import SigningPageServer, render_page
-from handlers.ports import ManualClock
-from handlers.types import Reply
+from handlers.core.ports import ManualClock
+from handlers.core.types import Reply
 from tests.conftest import run_command
 from tests.wallets.conftest import counts, sign
 

@@ -35,10 +35,9 @@ from bot.adapters.discord.cards import CardRefresher
 from bot.adapters.discord.client import GovClient
 from bot.adapters.discord.people import PLATFORM, actor_of, where_of
 from bot.adapters.discord.render import NO_MENTIONS, Part, render, thread_name
-from handlers.codec import decode
-from handlers.errors import DomainError
-from handlers.markup import clean
-from handlers.types import (
+from handlers.core.codec import decode
+from handlers.core.errors import DomainError
+from handlers.core.types import (
     Actor,
     CardKey,
     Command,
@@ -52,8 +51,8 @@ from handlers.types import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Core
-    from handlers.registry import CommandSpec
+    from bot.adapters.base import AdapterHost
+    from handlers.core.registry import CommandSpec
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +80,19 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        core: Core,
+        host: AdapterHost,
         *,
         refresh_interval: float = 1.0,
         client_options: dict[str, Any] | None = None,
     ) -> None:
-        settings = core.settings.discord
+        settings = host.settings_for(PLATFORM)
         if settings.token is None:
             raise ValueError("DiscordAdapter needs DISCORD_TOKEN")
         if settings.shard_ids and settings.shard_count is None:
             raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total shard count)")
-        self.core = core
+        self.host = host
         self.settings = settings
-        self.ready = asyncio.Event()
+        self._ready = asyncio.Event()
         self.refresher = CardRefresher(self.refresh_card, refresh_interval)
         self.client = GovClient(
             self,
@@ -110,7 +109,18 @@ class DiscordAdapter:
     @property
     def connected(self) -> bool:
         """READY was received and the gateway connection is open."""
-        return self.ready.is_set() and not self._stopping and not self.client.is_closed()
+        return self._ready.is_set() and not self._stopping and not self.client.is_closed()
+
+    async def ready(self, timeout: float | None = None) -> bool:
+        """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def mark_ready(self) -> None:
+        self._ready.set()
 
     async def run(self) -> None:
         """Connect and serve until `stop()`; endpoint overrides apply while running."""
@@ -142,7 +152,7 @@ class DiscordAdapter:
     async def deliver(self, reply: Reply) -> None:
         """A reply that names its place (scheduled results): post it in that channel."""
         if reply.where is not None and reply.where.platform != PLATFORM:
-            await self.core.route([reply])  # another platform's (a card copy, a refresh)
+            await self.host.route([reply])  # another platform's (a card copy, a refresh)
             return
         if reply.edit:  # a card refresh: edit every copy of the card on Discord
             if reply.card is not None:
@@ -175,7 +185,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, name: str, values: dict[str, Any]
     ) -> None:
         """A slash command: defer, dispatch with typed options, answer."""
-        spec = self.core.dispatcher.registry.get(name)
+        spec = self.host.command(name)
         private = replies_privately(spec)
         if not await self._defer(interaction, thinking=True, ephemeral=private):
             return
@@ -186,7 +196,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, message: discord.Message, name: str
     ) -> None:
         """A message context menu ("Mark as helpful"): the command as a reply to it."""
-        private = replies_privately(self.core.dispatcher.registry.get(name))
+        private = replies_privately(self.host.command(name))
         if not await self._defer(interaction, thinking=True, ephemeral=private):
             return
         ref = MessageRef(PLATFORM, str(message.channel.id), str(message.id))
@@ -251,7 +261,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, payload: Any, deferred_private: bool | None
     ) -> None:
         try:
-            replies = await self.core.dispatcher.handle(self._event(interaction, payload))
+            replies = await self.host.dispatch(self._event(interaction, payload))
             await self._answer(interaction, replies, deferred_private)
         except Exception:
             log.exception("answering failed %s", _ids(interaction))
@@ -307,18 +317,19 @@ class DiscordAdapter:
         return await interaction.followup.send(wait=True, ephemeral=private, **part.send_kwargs())
 
     async def _deliver_elsewhere(self, reply: Reply) -> None:
-        adapter = self.core.adapters.get(reply.where.platform) if reply.where else None
-        target = self if adapter is None or reply.where.platform == PLATFORM else adapter  # type: ignore[union-attr]
-        try:
-            await target.deliver(reply)
-        except Exception:
-            log.exception("delivering elsewhere failed where=%s", reply.where)
+        if reply.where is not None and reply.where.platform == PLATFORM:
+            try:
+                await self.deliver(reply)
+            except Exception:
+                log.exception("delivering elsewhere failed where=%s", reply.where)
+            return
+        await self.host.route([reply])  # another platform's adapter; route logs failures
 
     async def _after_send(self, reply: Reply, where: Where, message: discord.Message) -> None:
         """Remember cards; open the discussion thread (or forum post)."""
         channel_id = str(getattr(message.channel, "id", None) or where.channel_id)
         if reply.card is not None:
-            await self.core.dispatcher.card_sent(reply.card, PLATFORM, channel_id, str(message.id))
+            await self.host.card_sent(reply.card, PLATFORM, channel_id, str(message.id))
         if reply.thread_title and where.thread_id is None:
             await self._open_thread(reply.thread_title, where, int(channel_id), message)
 
@@ -355,11 +366,11 @@ class DiscordAdapter:
     # ----- cards ----------------------------------------------------------------------------
     async def refresh_card(self, key: CardKey) -> None:
         """Re-render a card from the database and edit each Discord copy in place."""
-        reply = await self.core.dispatcher.render_card(key)
+        reply = await self.host.render_card(key)
         if reply is None:
             return
         part = render(reply)[0]
-        for channel_id, message_id in await self.core.dispatcher.card_places(key, PLATFORM):
+        for channel_id, message_id in await self.host.card_places(key, PLATFORM):
             channel = self.client.get_partial_messageable(int(channel_id))
             try:
                 await channel.get_partial_message(int(message_id)).edit(**part.edit_kwargs())
@@ -371,60 +382,36 @@ class DiscordAdapter:
                 log.warning("card edit failed card=%s channel=%s: %s", key, channel_id, error)
 
     # ----- autocomplete ------------------------------------------------------------------------
-    async def _community_id(self, guild_id: int | None) -> int | None:
-        space = str(guild_id) if guild_id else self.settings.home_guild_id
-        if not space:
-            return None
-        return await self.core.storage.communities.find_space(PLATFORM, space)
+    def _space(self, guild_id: int | None) -> str:
+        return str(guild_id) if guild_id else (self.settings.home_guild_id or "")
+
+    async def _complete(
+        self, interaction: discord.Interaction, kind: str, current: str
+    ) -> list[tuple[str, Any]]:
+        options = {k: v for k, v in vars(interaction.namespace).items() if not k.startswith("_")}
+        return await self.host.complete(
+            PLATFORM,
+            self._space(interaction.guild_id),
+            kind,
+            str(current or ""),
+            options,
+            max_items=MAX_CHOICES,
+            max_label=CHOICE_NAME_LIMIT,
+        )
 
     async def complete_proposal(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """Proposal ids: open ones first (newest first), then the rest, filtered by input."""
-        community_id = await self._community_id(interaction.guild_id)
-        if community_id is None:
-            return []
-        repo = self.core.storage.proposals
-        found = await repo.in_community(community_id, status="open", limit=MAX_CHOICES)
-        if len(found) < MAX_CHOICES:
-            seen = {p.id for p in found}
-            others = await repo.in_community(community_id, status=None, limit=MAX_CHOICES * 2)
-            found += [p for p in others if p.id not in seen]
-        typed = str(current or "").strip().lstrip("#").casefold()
-        choices = []
-        for proposal in found:
-            if typed and not (
-                str(proposal.number).startswith(typed) or typed in proposal.title.casefold()
-            ):
-                continue
-            label = f"#{proposal.number} {clean(proposal.title)}"
-            suffix = "" if proposal.status == "open" else f" · {proposal.status}"
-            name = label[: CHOICE_NAME_LIMIT - len(suffix)] + suffix
-            choices.append(app_commands.Choice(name=name, value=proposal.number))
-        return choices[:MAX_CHOICES]
+        found = await self._complete(interaction, "proposal", current)
+        return [app_commands.Choice(name=label, value=int(value)) for label, value in found]
 
     async def complete_choice(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """The chosen proposal's choices; after a `,` or `>` the next one is completed."""
-        community_id = await self._community_id(interaction.guild_id)
-        raw = getattr(interaction.namespace, "id", None)
-        if community_id is None or raw is None or not str(raw).lstrip("#").isdigit():
-            return []
-        proposal = await self.core.storage.proposals.get(community_id, int(str(raw).lstrip("#")))
-        if proposal is None:
-            return []
-        current = str(current or "")
-        cut = max(current.rfind(","), current.rfind(">"))
-        head, tail = current[: cut + 1], current[cut + 1 :].strip().casefold()
-        choices = []
-        for choice in proposal.choices:
-            if tail and tail not in choice.casefold():
-                continue
-            value = f"{head} {choice}".strip() if head else choice
-            if len(value) <= CHOICE_NAME_LIMIT:
-                choices.append(app_commands.Choice(name=value, value=value))
-        return choices[:MAX_CHOICES]
+        found = await self._complete(interaction, "choice", current)
+        return [app_commands.Choice(name=label, value=str(value)) for label, value in found]
 
     # ----- gateway events ------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
@@ -480,7 +467,7 @@ class DiscordAdapter:
     async def _passive(self, event: Event) -> None:
         """Dispatch a reaction or message; refusals stay silent, the rest is posted."""
         try:
-            replies = await self.core.dispatcher.handle(event)
+            replies = await self.host.dispatch(event)
         except Exception:
             log.exception(
                 "event failed guild=%s channel=%s", event.where.space_id, event.where.channel_id

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from handlers.codec import encode
-from handlers.markup import clean
-from handlers.types import Button
+from handlers.core.codec import encode
+from handlers.core.markup import clean
+from handlers.core.types import Button
 
 if TYPE_CHECKING:
     from bot.adapters.discord.client import GovClient

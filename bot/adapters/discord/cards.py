@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers.types import CardKey
+from handlers.core.types import CardKey
 
 log = logging.getLogger(__name__)
 

@@ -59,7 +59,7 @@ class GovClient(discord.AutoShardedClient):
         self.adapter = adapter
         self.guild_ids = guild_ids
         self.pinned_gateway = pinned_gateway
-        self.tree = build_tree(self, adapter.core.dispatcher.registry, adapter)
+        self.tree = build_tree(self, adapter.host.commands_on("discord"), adapter)
 
     async def setup_hook(self) -> None:
         """Register the button factory and sync the commands before the gateway connects."""
@@ -91,7 +91,7 @@ class GovClient(discord.AutoShardedClient):
             len(self.guilds),
             self.shard_ids or self.shard_count,
         )
-        self.adapter.ready.set()
+        self.adapter.mark_ready()
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self.adapter.on_reaction(payload, added=True)

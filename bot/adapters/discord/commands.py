@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import discord
 from discord import app_commands
 
-from handlers.registry import CommandSpec, Param, Registry
+from handlers.core.registry import CommandSpec, Param
 
 if TYPE_CHECKING:
     from bot.adapters.discord.adapter import DiscordAdapter
@@ -102,12 +102,12 @@ def context_menu(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Con
 
 
 def build_tree(
-    client: discord.Client, registry: Registry, adapter: DiscordAdapter
+    client: discord.Client, specs: list[CommandSpec], adapter: DiscordAdapter
 ) -> app_commands.CommandTree:  # type: ignore[type-arg]
     """The whole command surface; sync happens in the client's setup_hook."""
     tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]
     menus = 0
-    for spec in registry.commands.values():
+    for spec in specs:
         try:
             if not spec.needs_reply:
                 tree.add_command(slash_command(spec, adapter))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import discord
 from discord.utils import snowflake_time
 
-from handlers.types import Actor, Where
+from handlers.core.types import Actor, Where
 
 PLATFORM = "discord"
 

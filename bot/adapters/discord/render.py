@@ -17,8 +17,8 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.buttons import make_view
-from handlers.markup import clean, split_text, to_discord
-from handlers.types import Reply
+from handlers.core.markup import clean, split_text, to_discord
+from handlers.core.types import Reply
 
 CONTENT_LIMIT = 2000
 EMBED_LIMIT = 4096

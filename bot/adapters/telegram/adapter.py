@@ -64,12 +64,12 @@ from bot.adapters.telegram.translate import (
     topic_of,
     where_of,
 )
-from handlers.codec import decode
-from handlers.errors import BadArguments
-from handlers.types import Actor, Command, Event, Payload, Posted, Press, Reaction, Reply
+from handlers.core.codec import decode
+from handlers.core.errors import BadArguments
+from handlers.core.types import Actor, Command, Event, Payload, Posted, Press, Reaction, Reply
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.adapters.base import AdapterHost
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class TelegramAdapter:
 
     def __init__(
         self,
-        core: Core,
+        host: AdapterHost,
         *,
         edit_interval: float = 1.0,
         rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT,
@@ -110,19 +110,16 @@ class TelegramAdapter:
         poll_timeout: int = 10,
         stop_timeout: float = 15.0,
     ) -> None:
-        settings = core.settings.telegram
+        settings = host.settings_for(PLATFORM)
         if settings.token is None:
             raise ValueError("TelegramAdapter needs telegram.token (TELEGRAM_TOKEN)")
-        self.core = core
+        self.host = host
         self.settings = settings
-        self.dispatcher = core.dispatcher
-        self.refresher = CardRefresher(core.dispatcher, edit_interval)
+        self.refresher = CardRefresher(host, edit_interval)
         self.authors = Authors()
         self.pending = PendingPrivate()
         self.admins = AdminCache(settings.admin_user_ids, ttl=admin_ttl)
-        self.outbox = Outbox(
-            core.dispatcher, self.refresher, self.authors, self.pending, core.route
-        )
+        self.outbox = Outbox(host, self.refresher, self.authors, self.pending, host.route)
         self.rate_limiter: BaseRateLimiter[Any] | None = (
             default_rate_limiter() if rate_limiter is _DEFAULT else rate_limiter
         )
@@ -145,6 +142,14 @@ class TelegramAdapter:
     def connected(self) -> bool:
         """Started (getMe answered, polling or webhook running) and not shut down."""
         return self._ready.is_set() and not self._shut
+
+    async def ready(self, timeout: float | None = None) -> bool:
+        """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def run(self) -> None:
         """Connect, serve until stop() (or cancellation), then shut down cleanly."""
@@ -233,7 +238,7 @@ class TelegramAdapter:
 
     def _add_handlers(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         only_new = filters.UpdateType.MESSAGE  # an edited "/vote" must not vote again
-        names = [n for n in self.dispatcher.registry.commands if COMMAND_NAME.fullmatch(n)]
+        names = [s.name for s in self.host.commands_on(PLATFORM) if COMMAND_NAME.fullmatch(s.name)]
         if START not in names:
             names.append(START)
         app.add_handler(CommandHandler(names, self._on_command, filters=only_new))
@@ -263,8 +268,8 @@ class TelegramAdapter:
         """The command menu, straight from the registry (the same list /help shows)."""
         commands = [
             BotCommand(spec.name, plain_short(spec.help, 256).ljust(3, "."))
-            for spec in self.dispatcher.registry.commands.values()
-            if COMMAND_NAME.fullmatch(spec.name)
+            for spec in self.host.commands_on(PLATFORM)
+            if spec.listed and COMMAND_NAME.fullmatch(spec.name)
         ][:100]
         try:
             await app.bot.set_my_commands(commands)
@@ -357,7 +362,7 @@ class TelegramAdapter:
         assert origin.actor is not None
         where = where_of(origin.chat_id, private=origin.is_private, thread_id=origin.thread_id)
         event = Event(origin.actor, where, payload)
-        replies = await self.dispatcher.handle(event)
+        replies = await self.host.dispatch(event)
         refused = [r.meta["error"] for r in replies if "error" in r.meta]
         log.info(
             "%s update_id=%s chat_id=%s user_id=%s replies=%d%s",
@@ -383,7 +388,7 @@ class TelegramAdapter:
         origin = await self._origin(message)
         assert origin.actor is not None
         self.authors.remember(message.chat_id, message.message_id, origin.actor)
-        if name == START and START not in self.dispatcher.registry.commands:
+        if name == START and self.host.command(START) is None:
             await self._start(update, origin, rest)
             return
         replied = replied_message(message)

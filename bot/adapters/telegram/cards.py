@@ -19,10 +19,10 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.adapters.base import AdapterHost
 from bot.adapters.telegram.render import fit_html, keyboard
 from bot.adapters.telegram.translate import PLATFORM
-from handlers.dispatch import Dispatcher
-from handlers.types import CardKey
+from handlers.core.types import CardKey
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class _State:
 
 
 class CardRefresher:
-    def __init__(self, dispatcher: Dispatcher, interval: float = 1.0) -> None:
-        self.dispatcher = dispatcher
+    def __init__(self, host: AdapterHost, interval: float = 1.0) -> None:
+        self.host = host
         self.interval = interval
         self.bot: Bot | None = None
         self._cards: dict[CardKey, _State] = {}
@@ -64,12 +64,12 @@ class CardRefresher:
         """Re-render the card and edit every copy of it on Telegram."""
         if self.bot is None:
             return
-        card = await self.dispatcher.render_card(key)
+        card = await self.host.render_card(key)
         if card is None:
             return
         text = fit_html(card.text)
         markup = keyboard(card.buttons)
-        for channel_id, message_id in await self.dispatcher.card_places(key, PLATFORM):
+        for channel_id, message_id in await self.host.card_places(key, PLATFORM):
             try:
                 await self.bot.edit_message_text(
                     text,

@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from handlers.types import Actor, Reply
+from handlers.core.types import Actor, Reply
 
 log = logging.getLogger(__name__)
 

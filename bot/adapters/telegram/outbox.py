@@ -24,6 +24,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.adapters.base import AdapterHost
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.memory import LRU, Authors, PendingPrivate
 from bot.adapters.telegram.render import (
@@ -36,9 +37,8 @@ from bot.adapters.telegram.render import (
     visible_length,
 )
 from bot.adapters.telegram.translate import PLATFORM
-from handlers.dispatch import Dispatcher
-from handlers.markup import clean
-from handlers.types import Actor, Reply
+from handlers.core.markup import clean
+from handlers.core.types import Actor, Reply
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ def dm_refused(error: TelegramError) -> bool:
 class Outbox:
     def __init__(
         self,
-        dispatcher: Dispatcher,
+        host: AdapterHost,
         refresher: CardRefresher,
         authors: Authors,
         pending: PendingPrivate,
         route: Router,
     ) -> None:
-        self.dispatcher = dispatcher
+        self.host = host
         self.refresher = refresher
         self.authors = authors
         self.pending = pending
@@ -144,9 +144,7 @@ class Outbox:
             target = await self._open_topic(target, reply.thread_title)
         sent = await self.post(target, reply, card=reply.card is not None)
         if reply.card is not None and sent is not None:
-            await self.dispatcher.card_sent(
-                reply.card, PLATFORM, str(sent.chat_id), str(sent.message_id)
-            )
+            await self.host.card_sent(reply.card, PLATFORM, str(sent.chat_id), str(sent.message_id))
             if target.thread_id is not None:
                 self.card_threads.put((sent.chat_id, sent.message_id), target.thread_id)
 

@@ -1,6 +1,6 @@
 """Reply markup → Telegram HTML, cut to Telegram's limits without breaking a tag.
 
-`handlers.markup` gives the tiny markup (bold, code, block markers around user text that
+`handlers.core.markup` gives the tiny markup (bold, code, block markers around user text that
 was cleaned at the door). Here it becomes Telegram's HTML parse mode with three extra
 guarantees the generic `to_html` cannot give:
 
@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.codec import encode
-from handlers.markup import (
+from handlers.core.codec import encode
+from handlers.core.markup import (
     BLOCK_CLOSE,
     BLOCK_OPEN,
     BOLD_CLOSE,
@@ -31,7 +31,7 @@ from handlers.markup import (
     clean,
     to_plain,
 )
-from handlers.types import Button
+from handlers.core.types import Button
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

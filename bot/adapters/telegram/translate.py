@@ -19,7 +19,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from handlers.types import Actor, MessageRef, Where
+from handlers.core.types import Actor, MessageRef, Where
 
 PLATFORM = "telegram"
 # What Telegram itself marks as a bot command: /name or /name@bot at the start.

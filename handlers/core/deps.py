@@ -1,0 +1,78 @@
+"""Everything a handler may use, grouped by the feature that owns it.
+
+Built once by the composition root (`bot/app.py`) and passed in; no globals. Each
+group holds one feature's settings and ports, so a handler reads `deps.arena.policy` or
+`deps.wallets.chain` and a reader sees at once whose setting or port it is. Nothing
+here wires anything: strategies, listeners and jobs come from the features.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from handlers.arena.policy import ArenaPolicy
+from handlers.arena.ports import TextModel
+from handlers.communities.places import MappedCommunity
+from handlers.core.events import EventBus
+from handlers.core.ports import Clock
+from handlers.core.ratelimit import LimitPolicy
+from handlers.core.registry import Registry
+from handlers.proposals.policy import Policy
+from handlers.reputation.policy import ReputationPolicy
+from handlers.voting.strategies import StrategyRegistry
+from handlers.wallets.chain import ChainPort
+from handlers.wallets.policy import WalletPolicy
+from storage import Storage
+
+if TYPE_CHECKING:
+    from handlers.reputation.service import ReputationService
+
+
+@dataclass
+class WalletDeps:
+    policy: WalletPolicy = field(default_factory=WalletPolicy)
+    chain: ChainPort | None = None  # None: no ETH_RPC_URL, chain strategies refused
+    # Platforms whose members vote without a linked wallet even when voting.require_wallet
+    # is on: the console, where nobody holds keys, unless console.require_wallet is set.
+    exempt_platforms: frozenset[str] = frozenset()
+
+
+@dataclass
+class ArenaDeps:
+    policy: ArenaPolicy = field(default_factory=ArenaPolicy)
+    models: dict[str, TextModel] = field(default_factory=dict)  # by configured name
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class ReputationDeps:
+    policy: ReputationPolicy = field(default_factory=ReputationPolicy)
+    service: ReputationService | None = None  # built by the composition root
+
+
+@dataclass
+class CommunityDeps:
+    # the space a private chat acts on, per platform
+    home_spaces: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # display names by "platform:space"
+    # configured communities by id, resolved from `[[communities]]` at start-up
+    mapped: dict[int, MappedCommunity] = field(default_factory=dict)
+
+
+@dataclass
+class Deps:
+    storage: Storage
+    policy: Policy  # the proposal and voting rules every community runs under
+    clock: Clock
+    charts_dir: Path
+    events: EventBus = field(default_factory=EventBus)
+    registry: Registry = field(default_factory=Registry)  # every feature's commands
+    strategies: StrategyRegistry = field(default_factory=StrategyRegistry)
+    limits: LimitPolicy = field(default_factory=LimitPolicy)  # per-member write rate limits
+    wallets: WalletDeps = field(default_factory=WalletDeps)
+    arena: ArenaDeps = field(default_factory=ArenaDeps)
+    reputation: ReputationDeps = field(default_factory=ReputationDeps)
+    communities: CommunityDeps = field(default_factory=CommunityDeps)

@@ -135,12 +135,12 @@ class Core:
                     await adapter.deliver(reply)
                 continue
             platform = reply.where.platform if reply.where else None
-            adapter = self.adapters.get(platform or "")
-            if adapter is None:
+            target = self.adapters.get(platform or "")
+            if target is None:
                 log.warning("no adapter for reply platform=%s", platform)
                 continue
             try:
-                await adapter.deliver(reply)
+                await target.deliver(reply)
             except Exception:
                 log.exception("delivering a scheduled reply failed platform=%s", platform)
 
@@ -187,7 +187,7 @@ def build_deps(
         wallets=WalletDeps(
             policy=settings.wallets,
             chain=build_chain(settings.wallets),
-            exempt_platforms=frozenset() if settings.console.require_wallet else {"console"},
+            exempt_platforms=frozenset(() if settings.console.require_wallet else ("console",)),
         ),
         arena=ArenaDeps(
             policy=settings.arena.policy(),
@@ -322,7 +322,8 @@ async def run(
             await adapter.stop()
         if runners:
             await asyncio.wait(runners, timeout=SHUTDOWN_GRACE_SECONDS)  # let them finish
-        for task in [*runners, stopper]:
+        pending: list[asyncio.Task[Any]] = [*runners, stopper]
+        for task in pending:
             task.cancel()
         await asyncio.gather(*runners, stopper, return_exceptions=True)
         for task in runners:

@@ -22,7 +22,7 @@ from pydantic_settings import (
 
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
-from bot.web import WebSettings
+from bot.web_settings import WebSettings
 from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reputation.policy import ReputationPolicy

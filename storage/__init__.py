@@ -10,10 +10,11 @@ from storage.repos.arena import ArenaRepo
 from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
-from storage.repos.contributions import ContributionRepo, ReputationRepo
+from storage.repos.contributions import ContributionRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
+from storage.repos.reputation import ReputationRepo
 from storage.repos.wallets import WalletRepo
 
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiohttp import ClientTimeout
 from eth_abi import decode, encode
@@ -26,6 +26,7 @@ from web3.exceptions import (
     Web3RPCError,
     Web3ValidationError,
 )
+from web3.types import BlockIdentifier
 
 from handlers.wallets.chain import ChainCallFailed, ChainUnavailable
 from handlers.wallets.policy import WalletPolicy
@@ -130,7 +131,9 @@ class Web3Chain:
     async def _call_uint(self, contract: str, data: bytes, block: int | str, what: str) -> int:
         async def call() -> bytes:
             return bytes(
-                await self.w3.eth.call({"to": contract, "data": data}, block_identifier=block)
+                await self.w3.eth.call(
+                    {"to": contract, "data": data}, block_identifier=cast(BlockIdentifier, block)
+                )
             )
 
         raw = await self._rpc(what, call)

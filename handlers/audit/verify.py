@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.proposals.closing import tally_ballots
+from handlers.proposals.counting import tally_ballots
 from storage import Storage
 from storage.records import dumps
 from storage.repos.audit import GENESIS, entry_hash

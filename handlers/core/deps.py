@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import TextModel
 from handlers.communities.places import MappedCommunity
-from handlers.core.events import EventBus
+from handlers.core.bus import EventBus
 from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry

@@ -13,6 +13,8 @@ from handlers.core.deps import Deps
 from handlers.core.markup import bold, code
 from handlers.core.types import Button, CardKey, Reply
 from handlers.proposals.charts import bar_chart
+from handlers.proposals.counting import tally_proposal
+from handlers.voting import methods
 from storage.records import ProposalRecord
 
 OUTCOME_TEXT = {
@@ -23,7 +25,6 @@ OUTCOME_TEXT = {
     "tie": "tied: no winner",
     "rejected": "rejected: for did not outweigh against",
 }
-BUTTON_METHODS = ("single", "basic")
 
 
 def when(epoch: float) -> str:
@@ -41,18 +42,7 @@ def refresh(proposal: ProposalRecord) -> Reply:
 
 def vote_hint(proposal: ProposalRecord) -> str:
     """An example ballot written with this proposal's own choices."""
-    names = list(proposal.choices[:3])
-    start = f"/vote {proposal.number} "
-    match proposal.method:
-        case "approval":
-            return start + ", ".join(names[:2])
-        case "ranked":
-            return start + " > ".join(names)
-        case "weighted" | "quadratic":
-            return start + f"{names[0]}=60, {names[1]}=40"
-        case "basic":
-            return start + "for | against | abstain".replace(" | ", " or ")
-    return start + " or ".join(names[:2])
+    return methods.get(proposal.method).hint(proposal.number, proposal.choices)
 
 
 def _fmt(value: float) -> str:
@@ -90,8 +80,6 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     if proposal.status == "closed":  # the card itself becomes the result, chart-less
         closed = await result_card(deps, proposal, chart=False)
         return Reply(closed.text, card=card_key(proposal), title=closed.title)
-    from handlers.proposals.closing import tally_proposal
-
     lines = [f"{header(proposal)} · {proposal.status}"]
     if proposal.body:
         lines.append(proposal.body)
@@ -110,7 +98,7 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
         lines.extend(_totals_lines(proposal.choices, list(result.totals), None))
     lines.append(f"Vote: {code(vote_hint(proposal))}")
     buttons: tuple[Button, ...] = ()
-    if proposal.method in BUTTON_METHODS:
+    if methods.get(proposal.method).buttons:
         buttons = tuple(
             Button(choice, "vote", (str(proposal.id), str(index)))
             for index, choice in enumerate(proposal.choices)

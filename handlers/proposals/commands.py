@@ -13,6 +13,7 @@ from handlers.core.types import Reply
 from handlers.proposals.cards import header, proposal_card, refresh, result_card, when
 from handlers.proposals.closing import announce, close_proposal
 from handlers.proposals.options import MAX_BODY, USAGE, build_draft, parse_propose_text
+from handlers.voting import methods
 from storage.records import ProposalRecord
 from storage.repos.proposals import NewProposal
 
@@ -67,7 +68,7 @@ COMMANDS = Registry()
     USAGE,
     Param("title", str, "what is being decided"),
     Param("choices", str, "the choices, separated by |", required=False),
-    Param("method", str, "single, basic, approval, ranked, weighted or quadratic", False),
+    Param("method", str, f"{', '.join(methods.NAMES[:-1])} or {methods.NAMES[-1]}", False),
     Param("weight", str, "the weighting strategy, e.g. member", required=False),
     Param("hours", str, "how long voting lasts", required=False),
     Param("quorum", str, '"20%" of eligible weight, or a number', required=False),

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.core.errors import BadArguments
-from handlers.proposals.policy import METHODS, Policy
-from handlers.voting.ballots import BASIC_CHOICES, validate_choices
+from handlers.proposals.policy import Policy
+from handlers.voting import methods
+from handlers.voting.ballots import validate_choices
 
 USAGE = (
-    "/propose <title> | <choice> | <choice> [| …] [method=single|basic|approval|ranked|weighted"
-    "|quadratic] [weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
+    f"/propose <title> | <choice> | <choice> [| …] [method={'|'.join(methods.NAMES)}] "
+    "[weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
     "[profile=name]"
 )
 OPTION_KEYS = ("method", "weight", "hours", "quorum", "threshold", "hidden", "profile")
@@ -133,18 +134,20 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         preset = profile.model_dump(exclude_none=True)
     method = str(values.get("method") or preset.get("method") or policy.voting.default_method)
     method = method.casefold()
-    if method not in METHODS:
+    voting = methods.METHODS.get(method)
+    if voting is None:
         raise BadArguments(
-            f'Unknown method "{method[:40]}". Methods: {", ".join(METHODS)}.', usage=USAGE
+            f'Unknown method "{method[:40]}". Methods: {", ".join(methods.NAMES)}.', usage=USAGE
         )
     raw_choices = values.get("choices")
-    if method == "basic":
+    if voting.fixed_choices is not None:
         if raw_choices:
             raise BadArguments(
-                "method=basic always votes for, against or abstain: leave the choices out.",
-                usage="/propose <title> method=basic",
+                f"method={method} always votes {' or '.join(voting.fixed_choices[:-1])} or "
+                f"{voting.fixed_choices[-1]}: leave the choices out.",
+                usage=f"/propose <title> method={method}",
             )
-        choices = list(BASIC_CHOICES)
+        choices = list(voting.fixed_choices)
     else:
         parts = [c.strip() for c in str(raw_choices or "").split("|")] if raw_choices else []
         try:

@@ -29,7 +29,8 @@ async def age_members(deps: Deps, community_id: int, who: str, days: float) -> s
         if member is None:
             return f'No member called "{who[:40]}" here yet.\nUsage: {USAGE}'
         ids = [member.id]
-    changed = await deps.storage.contributions.backdate_members(community_id, ids, days * 86400)
+    changed = await deps.storage.members.backdate_members(community_id, ids, days * 86400)
+    await deps.storage.contributions.touch(community_id)  # scores depend on members' ages
     seed_age = deps.reputation.policy.seed_member_age_days
     label = "everyone" if ids is None else who
     trusted = " (now trusted seeds)" if days >= seed_age else ""

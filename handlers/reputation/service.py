@@ -25,7 +25,8 @@ from handlers.reputation.policy import ReputationPolicy, effective_policy
 from handlers.reputation.score import DAY, Ledger, Params, Scores, compute
 from storage import Storage
 from storage.records import CommunityRecord, MemberRecord
-from storage.repos.contributions import Recorded, Request, SnapshotInfo, SnapshotRow
+from storage.repos.contributions import Recorded, Request
+from storage.repos.reputation import SnapshotInfo, SnapshotRow
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class ReputationService:
     async def seed_ids(self, community_id: int, policy: ReputationPolicy, now: float) -> list[int]:
         marked = await self.storage.contributions.seeds(community_id)
         old_enough = now - policy.seed_member_age_days * DAY
-        ages = await self.storage.contributions.member_ages(community_id)
+        ages = await self.storage.members.member_ages(community_id)
         return sorted(set(marked) | {m for m, first_seen, _ in ages if first_seen <= old_enough})
 
     # ----- snapshots ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from handlers.core.errors import BadArguments, NotAllowed
+from handlers.voting import methods
 from handlers.voting.ballots import Selection, to_snapshot_choice
 from handlers.wallets.siwe import SignatureError, check_ecdsa, parse_signature
 from storage.records import MemberRecord, ProposalRecord, dumps
@@ -36,11 +37,7 @@ def split_signature(text: str) -> tuple[str, str | None]:
 
 
 def _choice_type(method: str) -> str:
-    if method in ("single", "basic"):
-        return "uint32"
-    if method in ("approval", "ranked"):
-        return "uint32[]"
-    return "string"
+    return methods.get(method).signed_choice_type
 
 
 def typed_data(

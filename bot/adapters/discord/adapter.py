@@ -174,7 +174,7 @@ class DiscordAdapter:
             )
         first: discord.Message | None = None
         for index, part in enumerate(render(reply)):
-            extra = {"reference": reference} if index == 0 and reference else {}
+            extra: dict[str, Any] = {"reference": reference} if index == 0 and reference else {}
             message = await channel.send(**part.send_kwargs(), **extra)
             first = first or message
         if first is not None:
@@ -296,6 +296,7 @@ class DiscordAdapter:
             private = reply.private or "error" in reply.meta
             first: discord.Message | None = None
             for part in render(reply):
+                message: discord.Message
                 if pending_original:
                     pending_original = False
                     if private == deferred_private:

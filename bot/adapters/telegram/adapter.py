@@ -216,7 +216,7 @@ class TelegramAdapter:
         stall polling). `.bot(...)` excludes the builder's token/timeout options, so the
         bot and its two HTTP clients are built here with the same settings."""
         base = self.settings.api_base_url.rstrip("/")
-        urls: dict[str, str] = {"base_url": base}
+        urls: dict[str, Any] = {"base_url": base}
         if base.endswith("/bot"):
             urls["base_file_url"] = base[: -len("/bot")] + "/file/bot"
         bot = SafeExtBot(

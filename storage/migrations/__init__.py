@@ -24,10 +24,12 @@ before anything is written: running old code on a newer schema could corrupt it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -180,12 +182,29 @@ def _apply(conn: Connection) -> list[int]:
     return applied
 
 
+# Alembic keeps the running migration in module globals (`alembic.op`, `alembic.context`),
+# and the sync code inside `run_sync` yields to the event loop at every statement, so two
+# databases migrating at once in one process would run each other's operations. One
+# migration at a time per event loop; other processes are kept out by `Database.write()`.
+_one_at_a_time: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loop_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _one_at_a_time.get(loop)
+    if lock is None:
+        lock = _one_at_a_time[loop] = asyncio.Lock()
+    return lock
+
+
 async def migrate(db: Database) -> list[int]:
     """Bring the schema up to date; returns the versions applied now.
 
     Raises `SchemaNewerThanCode` (nothing written) for a database newer than this code.
     """
-    async with db.write() as conn:
+    async with _loop_lock(), db.write() as conn:
         done = await conn.run_sync(_apply)
     if done:
         log.info("schema migrated versions=%s", done)

@@ -7,6 +7,7 @@ commits are in test_upgrades.py.
 from __future__ import annotations
 
 import ast
+import asyncio
 import shutil
 import textwrap
 from pathlib import Path
@@ -174,3 +175,14 @@ def test_new_revision_continues_the_chain(tmp_path: Path) -> None:
     text = path.read_text()
     assert f'revision = "{following}"' in text and f'down_revision = "{HEAD}"' in text
     assert "never import storage.schema" in text
+
+
+async def test_two_databases_migrate_at_once_in_one_process(new_database: NewDatabase) -> None:
+    """Alembic's running migration is process-global: concurrent ones must not mix."""
+    urls = [new_database(), new_database()]
+    opened = await asyncio.gather(*(open_storage(url) for url in urls))
+    for storage in opened:
+        await storage.close()
+    for url in urls:
+        assert await on_connection(url, metadata_diffs) == []
+        assert (await on_connection(url, state))["alembic_version rows"] == [(HEAD,)]

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+from storage.migrations import SchemaNewerThanCode
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         settings.telegram.token or settings.discord.token
     )
     configure_logging(settings, console=console)
+    try:
+        return _command(args, settings)
+    except SchemaNewerThanCode as error:
+        # Refused before anything was written: the operator must run a newer release.
+        print(f"govbot: {error}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         from bot.app import run
 

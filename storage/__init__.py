@@ -46,9 +46,18 @@ class Storage:
 async def open_storage(
     url: str, *, sqlite_synchronous: str = "FULL", max_batch: int = 1000
 ) -> Storage:
-    """Connect, migrate to the latest schema, and build the repositories."""
+    """Connect, migrate to the latest schema, and build the repositories.
+
+    A refused or failed migration (`storage.migrations.MigrationError`, e.g. a database
+    newer than this code) closes the engine before it propagates, so no pool thread
+    outlives the refusal.
+    """
     db = Database(url, sqlite_synchronous=sqlite_synchronous)
-    await migrate(db)
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.close()
+        raise
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
     ballots = BallotRepo(db, audit, max_batch=max_batch)

@@ -104,10 +104,10 @@ def _convert(param: Param, raw: Any, usage: str) -> Any:
             raise BadArguments(
                 f'<{param.name}> must be a whole number, not "{_short(str(raw))}".', usage=usage
             )
-        value = int(text)
-        if not -MAX_INT <= value <= MAX_INT:  # ids and counts are 32-bit columns
+        number = int(text)
+        if not -MAX_INT <= number <= MAX_INT:  # ids and counts are 32-bit columns
             raise BadArguments(f"<{param.name}> {_short(text)} is too large.", usage=usage)
-        return value
+        return number
     if param.type is float:
         try:
             return float(str(raw).strip())

@@ -26,7 +26,7 @@ from eth_account.messages import encode_defunct
 from bot.app import build_core
 from bot.audit_cli import verify_command
 from bot.settings import load_settings
-from handlers.ports import ManualClock
+from handlers.core.ports import ManualClock
 from storage import Storage, open_storage
 from storage.migrations import HEAD, LATEST, MigrationError
 from tests.conftest import is_refusal, run_command

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.adapters.base import wait_for_event
 from bot.adapters.discord import endpoints
 from bot.adapters.discord.cards import CardRefresher
 from bot.adapters.discord.client import GovClient
@@ -113,11 +114,7 @@ class DiscordAdapter:
 
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self._ready, timeout)
 
     def mark_ready(self) -> None:
         self._ready.set()

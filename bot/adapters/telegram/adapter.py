@@ -46,6 +46,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.adapters.base import wait_for_event
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.hygiene import LogHygiene
 from bot.adapters.telegram.memory import AdminCache, Authors, PendingPrivate
@@ -145,11 +146,7 @@ class TelegramAdapter:
 
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self._ready, timeout)
 
     async def run(self) -> None:
         """Connect, serve until stop() (or cancellation), then shut down cleanly."""

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from bot.__main__ import main
-from bot.app import Core, build_core
-from bot.settings import load_settings
+from bot.app import Core
 from handlers.audit.verify import verify
 from handlers.core.ports import ManualClock
 from storage import open_storage, schema
 from storage.records import dumps
 from storage.repos.audit import entry_hash
 from tests.conftest import run_command
+from tests.harness.core import core_env
 
 
 async def play_session(core: Core) -> None:
@@ -216,12 +216,8 @@ def _session_db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/cli.db"
 
     async def build() -> None:
-        settings = load_settings(database_url=url, charts_dir=tmp_path / "charts")
-        core = await build_core(settings, clock=ManualClock(1_800_000_000.0))
-        try:
+        async with core_env(tmp_path, database_url=url, clock=ManualClock(1_800_000_000.0)) as core:
             await play_session(core)
-        finally:
-            await core.close()
 
     asyncio.run(build())
     return url

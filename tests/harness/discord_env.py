@@ -9,19 +9,17 @@ event loop use `start_discord()` / `env.close()`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import Core
-from handlers.core.ports import Clock
-from tests.harness.core import Prepare, core_env, halt, serve
+from tests.harness.core import halt, serve
 from tests.harness.fakes.discord_gateway import Call, FakeDiscord, FakeUser
+from tests.harness.platform import PlatformEnv, launch, opened
 from tests.harness.waiting import TIMEOUT
 
 # Fast card refreshes and no wait for guilds the fake never sends; a value of None
@@ -62,13 +60,10 @@ def discord_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @dataclass
-class DiscordEnv:
+class DiscordEnv(PlatformEnv):
     fake: FakeDiscord
-    core: Core
     adapter: DiscordAdapter
-    task: asyncio.Task[None]
     adapter_options: Mapping[str, Any] | None = None
-    owned: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
     users: dict[str, FakeUser] = field(default_factory=dict)
 
     def user(self, name: str, *, admin: bool = False) -> FakeUser:
@@ -113,59 +108,35 @@ class DiscordEnv:
         self.core.adapters["discord"] = self.adapter
         self.task = await serve(self.adapter)
 
-    async def close(self) -> None:
-        try:
-            await halt(self.adapter, self.task)
-        finally:
-            await self.owned.aclose()
-
 
 async def start_discord(
     tmp_path: Path,
     fake: FakeDiscord | None = None,
     *,
-    database_url: str | None = None,
-    clock: Clock | None = None,
-    prepare: Prepare | None = None,
     discord: Mapping[str, Any] | None = None,
     adapter_options: Mapping[str, Any] | None = None,
-    timeout: float = TIMEOUT,
-    **overrides: Any,
+    **core_options: Any,
 ) -> DiscordEnv:
     """Start the fake (unless given), the core and the client; `close()` undoes it all.
 
-    `discord` adds to the settings section, `overrides` are other settings sections,
-    `prepare` edits the core before the client starts.
+    `discord` adds to the settings section, `adapter_options` to the adapter's test
+    tuning (`ADAPTER_OPTIONS`); `core_options` go to `core_env` (see `start_telegram`),
+    plus `timeout` for the client to get ready.
     """
-    owned = AsyncExitStack()
-    try:
-        if fake is None:
-            fake = await owned.enter_async_context(FakeDiscord())
-        core = await owned.enter_async_context(
-            core_env(
-                tmp_path,
-                database_url=database_url,
-                clock=clock,
-                prepare=prepare,
-                discord=discord_settings(fake, **(discord or {})),
-                **overrides,
-            )
-        )
-        adapter = core.adapters["discord"] = discord_adapter(core, adapter_options)
-        task = await serve(adapter, timeout)
-    except BaseException:
-        await owned.aclose()
-        raise
-    return DiscordEnv(fake, core, adapter, task, adapter_options, owned)
+    parts = await launch(
+        tmp_path,
+        "discord",
+        fake,
+        FakeDiscord,
+        lambda fake: discord_settings(fake, **(discord or {})),
+        lambda core: discord_adapter(core, adapter_options),
+        **core_options,
+    )
+    return DiscordEnv(*parts, adapter_options=adapter_options)
 
 
-@contextlib.asynccontextmanager
-async def discord_env(
+def discord_env(
     tmp_path: Path, fake: FakeDiscord | None = None, **options: Any
-) -> AsyncIterator[DiscordEnv]:
+) -> AbstractAsyncContextManager[DiscordEnv]:
     """`start_discord` as a context manager (same options)."""
-    env = await start_discord(tmp_path, fake, **options)
-    try:
-        yield env
-    finally:
-        await env.close()
+    return opened(start_discord(tmp_path, fake, **options))

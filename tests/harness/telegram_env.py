@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,8 @@ from telegram.ext import AIORateLimiter
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import Core
-from handlers.core.ports import Clock
-from tests.harness.core import Prepare, core_env, halt, serve
 from tests.harness.fakes.telegram_api import Call, FakeTelegramAPI
+from tests.harness.platform import PlatformEnv, launch, opened
 from tests.harness.waiting import TIMEOUT
 
 TOKEN = "123:ABC"
@@ -82,12 +81,9 @@ async def wait_sent(fake: FakeTelegramAPI, total: int, timeout: float = TIMEOUT)
 
 
 @dataclass
-class TelegramEnv:
+class TelegramEnv(PlatformEnv):
     fake: FakeTelegramAPI
-    core: Core
     adapter: TelegramAdapter
-    task: asyncio.Task[None]
-    owned: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     async def wait_sent(self, total: int, timeout: float = TIMEOUT) -> list[Call]:
         return await wait_sent(self.fake, total, timeout)
@@ -108,57 +104,34 @@ class TelegramEnv:
         """Open a proposal; the card's sendMessage call."""
         return await self.say(chat, user, f"/propose {text}")
 
-    async def close(self) -> None:
-        try:
-            await halt(self.adapter, self.task)
-        finally:
-            await self.owned.aclose()
-
 
 async def start_telegram(
     tmp_path: Path,
     fake: FakeTelegramAPI | None = None,
     *,
-    database_url: str | None = None,
-    clock: Clock | None = None,
-    prepare: Prepare | None = None,
     telegram: Mapping[str, Any] | None = None,
-    **overrides: Any,
+    **core_options: Any,
 ) -> TelegramEnv:
     """Start the fake (unless given), the core and the adapter; `close()` undoes it all.
 
-    `telegram` adds to the settings section (webhook mode, …), `overrides` are other
-    settings sections (`arena={...}`); `prepare` edits the core before the adapter starts.
+    `telegram` adds to the settings section (webhook mode, …); `core_options` go to
+    `core_env`: `database_url`, `clock`, `prepare` (edits the core before the adapter
+    starts) and other settings sections (`arena={...}`).
     """
-    owned = AsyncExitStack()
-    try:
-        if fake is None:
-            fake = await owned.enter_async_context(telegram_fake())
-        core = await owned.enter_async_context(
-            core_env(
-                tmp_path,
-                database_url=database_url,
-                clock=clock,
-                prepare=prepare,
-                telegram=telegram_settings(fake, **(telegram or {})),
-                **overrides,
-            )
-        )
-        adapter = core.adapters["telegram"] = telegram_adapter(core)
-        task = await serve(adapter)
-    except BaseException:
-        await owned.aclose()
-        raise
-    return TelegramEnv(fake, core, adapter, task, owned)
+    parts = await launch(
+        tmp_path,
+        "telegram",
+        fake,
+        telegram_fake,
+        lambda fake: telegram_settings(fake, **(telegram or {})),
+        telegram_adapter,
+        **core_options,
+    )
+    return TelegramEnv(*parts)
 
 
-@contextlib.asynccontextmanager
-async def telegram_env(
+def telegram_env(
     tmp_path: Path, fake: FakeTelegramAPI | None = None, **options: Any
-) -> AsyncIterator[TelegramEnv]:
+) -> AbstractAsyncContextManager[TelegramEnv]:
     """`start_telegram` as a context manager (same options)."""
-    env = await start_telegram(tmp_path, fake, **options)
-    try:
-        yield env
-    finally:
-        await env.close()
+    return opened(start_telegram(tmp_path, fake, **options))

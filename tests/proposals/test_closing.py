@@ -63,7 +63,7 @@ async def _open(core: Core, line: str, *, channel_message: str | None = "1") -> 
     card = replies[0].card
     assert card is not None
     if channel_message is not None:
-        await core.dispatcher.card_sent(card, "console", "main", channel_message)
+        await core.card_sent(card, "console", "main", channel_message)
     return card.subject_id
 
 

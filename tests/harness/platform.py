@@ -55,9 +55,8 @@ async def launch(
     try:
         if fake is None:
             fake = await owned.enter_async_context(new_fake())
-        core = await owned.enter_async_context(
-            core_env(tmp_path, **{platform: dict(section(fake))}, **core_options)
-        )
+        sections: dict[str, Any] = {platform: dict(section(fake))}
+        core = await owned.enter_async_context(core_env(tmp_path, **sections, **core_options))
         adapter = core.adapters[platform] = new_adapter(core)
         task = await serve(adapter, timeout)
     except BaseException:

@@ -61,7 +61,7 @@ async def test_rep_breakdown_adds_up_to_the_score(core) -> None:
     answer = await post(core, bob, question, carol)
     await helpful(core, admin, bob, answer)
     await post(core, admin, answer, bob)  # admin replies to bob's answer
-    await core.dispatcher.handle(
+    await core.dispatch(
         __import__("handlers.core.types", fromlist=["Event"]).Event(
             bob,
             __import__("tests.reputation.helpers", fromlist=["WHERE"]).WHERE,

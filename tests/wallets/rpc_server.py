@@ -9,6 +9,8 @@ from aiohttp import web
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
+from tests.harness.fakes.loopback import serve_loopback
+
 
 class RpcServer:
     def __init__(self, tester: Any) -> None:
@@ -62,11 +64,7 @@ class RpcServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_loopback(app)
         self.url = f"http://127.0.0.1:{port}/"
         return self.url
 

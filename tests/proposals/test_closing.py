@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Core, build_core
-from bot.settings import load_settings
+from bot.app import Core
 from handlers.core.ports import ManualClock
 from handlers.core.types import Reply
 from handlers.proposals import closing
 from storage import schema
 from tests.conftest import is_refusal, press, run_command, texts
+from tests.harness.core import core_env
 
 CoreFactory = Callable[[], Awaitable[Core]]
 
@@ -45,19 +46,14 @@ async def make_core(
     database_url: str, tmp_path: Path, clock: ManualClock
 ) -> AsyncIterator[CoreFactory]:
     """Builds extra cores (another process, or the same one after a restart) on one DB."""
-    built: list[Core] = []
+    async with AsyncExitStack() as built:
 
-    async def factory() -> Core:
-        settings = load_settings(database_url=database_url, charts_dir=tmp_path / "charts")
-        core = await build_core(settings, clock=clock)
-        built.append(core)
-        return core
+        async def factory() -> Core:
+            return await built.enter_async_context(
+                core_env(tmp_path, database_url=database_url, clock=clock)
+            )
 
-    try:
         yield factory
-    finally:
-        for core in built:
-            await core.close()
 
 
 async def _open(core: Core, line: str, *, channel_message: str | None = "1") -> int:
@@ -67,7 +63,7 @@ async def _open(core: Core, line: str, *, channel_message: str | None = "1") -> 
     card = replies[0].card
     assert card is not None
     if channel_message is not None:
-        await core.dispatcher.card_sent(card, "console", "main", channel_message)
+        await core.card_sent(card, "console", "main", channel_message)
     return card.subject_id
 
 

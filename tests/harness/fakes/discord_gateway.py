@@ -45,6 +45,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.harness.fakes.loopback import serve_loopback
+
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1420070400000
 ALL_PERMISSIONS = str((1 << 50) - 1)
@@ -164,11 +166,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_loopback(app, access_log=None)
         return self
 
     async def stop(self) -> None:

@@ -8,17 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 
 from bot.__main__ import main
-from bot.app import Core, build_core
-from bot.settings import load_settings
-from handlers.audit.verify import verify
+from bot.app import Core
+from handlers.audit.verify import VerifyReport, verify
 from handlers.core.ports import ManualClock
 from storage import open_storage, schema
 from storage.records import dumps
 from storage.repos.audit import entry_hash
 from tests.conftest import run_command
+from tests.harness.core import core_env
 
 
 async def play_session(core: Core) -> None:
@@ -60,6 +60,14 @@ async def _execute(core: Core, statement) -> None:  # type: ignore[no-untyped-de
         await conn.execute(statement)
 
 
+async def _rewrite(
+    core: Core, table: Table, column: str, key: object, **values: object
+) -> VerifyReport:
+    """Change one row behind the bot's back; what `verify` says about the ledger then."""
+    await _execute(core, update(table).where(table.c[column] == key).values(**values))
+    return await verify(core.storage)
+
+
 async def _entries(core: Core):  # type: ignore[no-untyped-def]
     return [entry async for entry, _ in core.storage.audit.entries()]
 
@@ -86,13 +94,7 @@ async def test_altered_audit_payload_is_named(session: Core) -> None:
     entries = await _entries(session)
     target = next(e for e in entries if e.kind == "ballot.cast")
     forged = dict(target.payload, selection=[1])
-    await _execute(
-        session,
-        update(schema.audit_log)
-        .where(schema.audit_log.c.seq == target.seq)
-        .values(payload=dumps(forged)),
-    )
-    report = await verify(session.storage)
+    report = await _rewrite(session, schema.audit_log, "seq", target.seq, payload=dumps(forged))
     assert not report.ok
     assert report.problems == [
         f"audit entry {target.seq} (ballot.cast {target.subject}): "
@@ -146,13 +148,7 @@ async def test_altered_stored_result_is_named(session: Core) -> None:
     budget = await session.storage.proposals.get(1, 3)
     assert budget is not None and budget.result is not None
     forged = dict(budget.result, winner=0, outcome="passed")
-    await _execute(
-        session,
-        update(schema.proposals)
-        .where(schema.proposals.c.id == budget.id)
-        .values(result=dumps(forged)),
-    )
-    report = await verify(session.storage)
+    report = await _rewrite(session, schema.proposals, "id", budget.id, result=dumps(forged))
     assert report.problems == [
         "proposal #3 (community 1): the stored result differs from the audit log"
     ]
@@ -216,12 +212,8 @@ def _session_db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/cli.db"
 
     async def build() -> None:
-        settings = load_settings(database_url=url, charts_dir=tmp_path / "charts")
-        core = await build_core(settings, clock=ManualClock(1_800_000_000.0))
-        try:
+        async with core_env(tmp_path, database_url=url, clock=ManualClock(1_800_000_000.0)) as core:
             await play_session(core)
-        finally:
-            await core.close()
 
     asyncio.run(build())
     return url

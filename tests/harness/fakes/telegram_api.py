@@ -38,6 +38,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.harness.fakes.loopback import serve_loopback
+
 JSON = dict[str, Any]
 
 # Parameters that are plain strings on the wire (never JSON-decode them: "42" stays "42").
@@ -200,11 +202,7 @@ class FakeTelegramAPI:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._runner = web.AppRunner(app, shutdown_timeout=1, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await serve_loopback(app, shutdown_timeout=1, access_log=None)
         return self
 
     async def close(self) -> None:
@@ -313,20 +311,11 @@ class FakeTelegramAPI:
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
-    def send_text(
-        self,
-        chat_id: int,
-        user_id: int,
-        text: str,
-        *,
-        reply_to: int | None = None,
-        thread_id: int | None = None,
-        **extra: Any,
-    ) -> JSON:
-        """A member writes `text` (a `/command` gets its bot_command entity); returns it."""
-        message = self.message(
-            chat_id, user_id, text, reply_to=reply_to, thread_id=thread_id, **extra
-        )
+    def send_text(self, chat_id: int, user_id: int, text: str, **options: Any) -> JSON:
+        """A member writes `text` (a `/command` gets its bot_command entity); returns it.
+
+        `options` are `message`'s: reply_to, thread_id, extra message fields."""
+        message = self.message(chat_id, user_id, text, **options)
         self.push({"message": message})
         return message
 

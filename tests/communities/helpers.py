@@ -18,6 +18,7 @@ MAPPING = {
     "discord_channel_id": CHANNEL,
     "telegram_chat_id": CHAT,
 }
+WALLETS = {"domain": "govbot.test", "uri": "https://govbot.test/link", "chain_id": 1337}
 PLACES = {"discord": Where("discord", GUILD, CHANNEL), "telegram": Where("telegram", CHAT, CHAT)}
 OLD = datetime(2020, 1, 1, tzinfo=UTC)
 _messages = itertools.count(5000)
@@ -31,9 +32,13 @@ def person(platform: str, name: str, *, admin: bool = False) -> Actor:
 async def say(
     core: Core, platform: str, name: str, line: str, *, admin: bool = False
 ) -> list[Reply]:
+    return await send_as(core, person(platform, name, admin=admin), PLACES[platform], line)
+
+
+async def send_as(core: Core, who: Actor, where: Where, line: str) -> list[Reply]:
+    """`/name args` from `who` in `where`, through the core's dispatch."""
     command, _, rest = line.lstrip("/").partition(" ")
-    event = Event(person(platform, name, admin=admin), PLACES[platform], Command(command, rest))
-    return await core.dispatcher.handle(event)
+    return await core.dispatch(Event(who, where, Command(command, rest)))
 
 
 async def react(core: Core, platform: str, giver: str, author: str) -> list[Reply]:
@@ -41,18 +46,23 @@ async def react(core: Core, platform: str, giver: str, author: str) -> list[Repl
     where = PLACES[platform]
     ref = MessageRef(platform, where.channel_id, str(next(_messages)))
     reaction = Reaction(ref, person(platform, author), "👍", True)
-    return await core.dispatcher.handle(Event(person(platform, giver), where, reaction))
+    return await core.dispatch(Event(person(platform, giver), where, reaction))
 
 
 async def link(core: Core, platform: str, name: str, account: Any) -> list[Reply]:
     """/link then /verify with a real signature, as `name` on `platform`."""
-    replies = await say(core, platform, name, f"/link {account.address}")
+    return await link_as(core, person(platform, name), PLACES[platform], account)
+
+
+async def link_as(core: Core, who: Actor, where: Where, account: Any) -> list[Reply]:
+    """/link then /verify with a real signature, as `who` in `where`; the /verify replies."""
+    replies = await send_as(core, who, where, f"/link {account.address}")
     nonce = replies[0].meta.get("nonce")
     assert nonce, replies[0].text
     record = await core.storage.wallets.nonce(nonce)
     assert record is not None
     signature = account.sign_message(encode_defunct(text=record.message)).signature.hex()
-    return await say(core, platform, name, f"/verify 0x{signature.removeprefix('0x')}")
+    return await send_as(core, who, where, f"/verify 0x{signature.removeprefix('0x')}")
 
 
 async def member_id(core: Core, platform: str, name: str) -> int:

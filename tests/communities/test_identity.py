@@ -6,8 +6,8 @@ from eth_account import Account
 
 from bot.app import Core
 from handlers.core.types import Reply
+from tests.communities.helpers import CHANNEL, CHAT, link, member_id, react, say
 from tests.conftest import is_refusal
-from tests.crossplatform.helpers import CHANNEL, CHAT, link, member_id, react, say
 
 
 async def open_proposal(core: Core, platform: str = "discord") -> list[Reply]:

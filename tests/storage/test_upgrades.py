@@ -30,8 +30,8 @@ from handlers.core.ports import ManualClock
 from storage import Storage, open_storage
 from storage.migrations import HEAD, LATEST, MigrationError
 from tests.conftest import is_refusal, run_command
+from tests.harness.process import ROOT, bot_env
 from tests.pgcluster import PgCluster
-from tests.robustness.botproc import ROOT, bot_env
 from tests.storage.conftest import NewDatabase
 from tests.storage.fixtures.make_fixtures import T0, manifest
 from tests.storage.schemacheck import (

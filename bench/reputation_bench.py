@@ -202,7 +202,7 @@ def run() -> list[Row]:
             ours,
             "s",
             "≤ 1 s",
-            f"networkx graph+PageRank: {theirs:.2f} s (issue anchor ~4.2 s)",
+            f"networkx graph+PageRank: {theirs:.2f} s (published anchor ~4.2 s)",
         ),
         Row("  same, with load from SQLite + snapshot save", full, "s", "", f"{events:,} credits"),
         Row("  /rep latency p50", cuts[49] * 1000, "ms", "", "50k-member snapshot"),

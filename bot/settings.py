@@ -30,7 +30,7 @@ from handlers.wallets.policy import WalletPolicy
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "govbot.toml"
 
-# Well-known variables read without the GOVBOT_ prefix (SPEC §1), mapped into the tree.
+# Well-known variables read without the GOVBOT_ prefix , mapped into the tree.
 PLAIN_ENV: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database_url",),
     "TELEGRAM_TOKEN": ("telegram", "token"),

@@ -33,8 +33,8 @@ class Storage:
     wallets: WalletRepo
     contributions: ContributionRepo
     reputation: ReputationRepo
-    identity: IdentityRepo  # one person across platforms (issue 8)
-    leases: LeaseRepo  # one process at a time per background job (issue 9)
+    identity: IdentityRepo  # one person across platforms
+    leases: LeaseRepo  # one process at a time per background job
 
     async def close(self) -> None:
         await self.ballots.drain()

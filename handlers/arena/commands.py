@@ -1,4 +1,4 @@
-"""/arena, the rating buttons, reveals, /leaderboard and /raters (SPEC §6)."""
+"""/arena, the rating buttons, reveals, /leaderboard and /raters."""
 
 from __future__ import annotations
 
@@ -252,7 +252,7 @@ async def arena(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     )
     if battle is None:
         raise TryAgain("That imported pair was just taken by another battle; try again.")
-    card = battle_card(deps, battle, 0)  # and a copy on each other platform (issue 8)
+    card = battle_card(deps, battle, 0)  # and a copy on each other platform
     return [card, *copies_elsewhere(deps, community.id, where, card)]
 
 

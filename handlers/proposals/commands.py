@@ -122,7 +122,7 @@ async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         title=card.title,
         thread_title=f"#{proposal.number} {proposal.title}"[:100],
     )
-    # One community across platforms (issue 8): its own card and thread on each other one.
+    # One community across platforms: its own card and thread on each other one.
     return [posted, *copies_elsewhere(ctx.deps, community.id, ctx.event.where, posted)]
 
 

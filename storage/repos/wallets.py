@@ -304,7 +304,7 @@ class WalletRepo:
             wallet_links.c.member_id,
             wallet_links.c.platform,
         ).where(wallet_links.c.unlinked_at.is_(None))
-        # An address is held once per platform of a community (issue 8: the same person
+        # An address is held once per platform of a community (the same person
         # links it from Discord and from Telegram), so holders are keyed by platform too.
         platform_of: dict[int, str] = {
             row[0]: row[1]

@@ -1,9 +1,9 @@
 """`govbot run` in a real subprocess, driven through a pipe, as a new user would.
 
-Asserts the transcript format of SPEC §3: numbered messages `[#N] name: text`, private
-replies `[#N] govbot → name (private): text`, buttons `  [1] …  [2] …`, images
-`  image: <path>`; one input line handled completely before the next; a clean exit at
-end of input; and `govbot audit verify` passing on the database it leaves behind.
+Asserts the console's transcript format (README, "The console chat"): numbered
+messages `[#N] name: text`, private replies `[#N] govbot → name (private): text`,
+buttons `  [1] …  [2] …`, images `  image: <path>`; one input line handled completely
+before the next; a clean exit at end of input; and `govbot audit verify` passing on the database it leaves behind.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Payloads the platforms' libraries choke on (issue 9): the adapters stay up and answer.
+"""Payloads the platforms' libraries choke on: the adapters stay up and answer.
 
 Telegram: an update python-telegram-bot cannot parse is skipped by getUpdates (not the
 whole batch), and the adapter's error handler never raises, even for an update with no

@@ -24,8 +24,8 @@ from tests.robustness.strategies import mutated
 # discord.py trusts the gateway's documented shapes: dropping a field it reads
 # (`attachment_size_limit`) or a snowflake that is not a number makes its parser raise,
 # the event is lost and the session reconnects; an interaction with no member/user
-# reaches our actor mapping as a sentinel (bot/adapters/discord/people.py). Reported in
-# issue 9. So this fuzz keeps every field, its type and every id, and makes the text
+# reaches our actor mapping as a sentinel (bot/adapters/discord/people.py).
+# So this fuzz keeps every field, its type and every id, and makes the text
 # hostile (names, option values, emoji, locale, custom ids).
 KEEP = frozenset(
     {"id", "guild_id", "channel_id", "message_id", "user_id", "application_id"}

@@ -59,7 +59,7 @@ def _bases(fake: FakeTelegramAPI, card_id: int) -> list[tuple[str, dict[str, Any
 
 # Fields the Bot API always sends; a message without a chat is not a Telegram message.
 # Dropping them, or giving fields types the Bot API never sends (text=True), found that
-# the adapter's error handler itself then fails (reported in issue 9, not fixed here),
+# the adapter's error handler itself then fails (a known limit, not fixed here),
 # so this fuzz keeps the documented types and fills text with hostile strings.
 GUARANTEED = frozenset({"chat", "id", "message_id", "date", "from", "user", "type"})
 

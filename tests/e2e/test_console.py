@@ -3,7 +3,8 @@
 Asserts the console's transcript format (README, "The console chat"): numbered
 messages `[#N] name: text`, private replies `[#N] govbot → name (private): text`,
 buttons `  [1] …  [2] …`, images `  image: <path>`; one input line handled completely
-before the next; a clean exit at end of input; and `govbot audit verify` passing on the database it leaves behind.
+before the next; a clean exit at end of input; and `govbot audit verify` passing on
+the database it leaves behind.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ A contract wallet defines its own signature format. A Safe's is its owners' 65-b
 signatures concatenated in owner order, each with v 27/28 (EIP-712), 31/32 (eth_sign),
 1 (a hash the owner approved on chain) or 0 (an owner that is itself a contract, with
 its signature appended), so 130, 195 or more bytes with v values and s values no
-ordinary wallet would produce. So when the address has code, the signature goes to
+ordinary wallet would produce; or nothing at all ("0x") once the Safe has approved the
+message in a transaction of its own. So when the address has code, the signature goes to
 `isValidSignature` exactly as given; only an address without code (an ordinary account)
 gets the ECDSA rules: 65 bytes, v 27/28 (or 0/1), r and s in range, low s.
 
@@ -41,7 +42,9 @@ SAFE_REASONS = {
         "a part was not signed by an owner of the Safe, or the parts are not sorted by "
         "owner address (Safe error GS026)"
     ),
-    "Hash not approved": "an empty signature needs the Safe to have approved the message on chain",
+    "Hash not approved": (
+        "the Safe has not approved the message on chain, which an empty signature (0x) needs"
+    ),
 }
 
 
@@ -58,12 +61,15 @@ class ContractRefused(Exception):
 
 
 def parse_hex(text: str) -> bytes:
-    """Hex (0x optional) → bytes, any even length; nothing else is checked here.
+    """Hex (0x optional) → bytes, any even length, "0x" alone → empty; nothing else is
+    checked here.
 
     Which rules a signature must meet depends on who it is for (an ordinary account or
     a contract wallet), so they are applied by `signer_kind`, not at parsing.
     """
     raw = text.strip()
+    if raw in ("0x", "0X"):
+        return b""  # a Safe that approved the message on chain signs with nothing
     if raw[:2] in ("0x", "0X"):
         raw = raw[2:]
     if not raw or len(raw) % 2 or len(raw) > MAX_HEX_DIGITS or not _HEX.fullmatch(raw):

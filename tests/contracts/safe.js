@@ -1,5 +1,5 @@
 // Extracts the Safe contracts govbot's tests deploy (the Safe singleton, SafeProxyFactory,
-// CompatibilityFallbackHandler) from the build artifacts shipped in the
+// CompatibilityFallbackHandler, SignMessageLib) from the build artifacts shipped in the
 // @safe-global/safe-contracts npm package, into safe-artifacts.json (ABI + bytecode).
 // Run through build.sh, which installs the pinned package into ./node_modules first.
 const fs = require("fs");
@@ -12,6 +12,7 @@ const wanted = {
   Safe: "Safe.sol/Safe.json",
   SafeProxyFactory: "proxies/SafeProxyFactory.sol/SafeProxyFactory.json",
   CompatibilityFallbackHandler: "handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json",
+  SignMessageLib: "libraries/SignMessageLib.sol/SignMessageLib.json",
 };
 const artifacts = { package: `@safe-global/safe-contracts@${version}`, contracts: {} };
 for (const [name, file] of Object.entries(wanted)) {

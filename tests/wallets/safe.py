@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import encode
+from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils import keccak
 from web3.logs import DISCARD
@@ -65,13 +66,14 @@ def concatenate(parts: list[Part]) -> bytes:
 
 
 class Safes:
-    """The Safe singleton, proxy factory and fallback handler deployed on one chain."""
+    """The Safe singleton, proxy factory, fallback handler and SignMessageLib on one chain."""
 
     def __init__(self, chain: LocalChain) -> None:
         self.chain = chain
         self.singleton = chain.deploy("Safe")
         self.factory = chain.deploy("SafeProxyFactory")
         self.handler = chain.deploy("CompatibilityFallbackHandler")
+        self.sign_lib = chain.deploy("SignMessageLib")
         self._salt = 0
         self._senders: set[str] = set()
 
@@ -106,6 +108,20 @@ class Safes:
     @property
     def chain_id(self) -> int:
         return int(self.chain.w3.eth.chain_id)
+
+    def sign_on_chain(self, safe: Any, owners: list[Any], message: bytes) -> None:
+        """The Safe marks `message` signed in its own storage (the Safe app's on-chain
+        signing): a Safe transaction, signed by `owners`, delegatecalls SignMessageLib.
+        EIP-1271 then accepts the empty signature for it."""
+        call = self.sign_lib.encode_abi("signMessage", [message])
+        fields = [self.sign_lib.address, 0, call, 1, 0, 0, 0, ZERO, ZERO]  # operation 1
+        nonce = safe.functions.nonce().call()
+        tx_hash = bytes(safe.functions.getTransactionHash(*fields, nonce).call())
+        parts = [
+            Part(owner.address, bytes(Account.unsafe_sign_hash(tx_hash, owner.key).signature))
+            for owner in owners
+        ]
+        self.chain.transact(safe.functions.execTransaction(*fields, concatenate(parts)))
 
     # ------------------------------------------------------------------ owners' parts
 

@@ -179,6 +179,24 @@ async def test_a_safe_owned_by_a_safe_signs_with_a_contract_part(wcore, chain, s
     assert link is not None and link.address == outer.address and link.kind == "contract"
 
 
+async def test_a_safe_that_signed_on_chain_links_with_the_empty_signature(
+    wcore, chain, safes
+) -> None:
+    wcore.deps.chain = chain.port()
+    owners = keys(3)
+    safe = safes.create([o.address for o in owners], 2)
+    text = await issued_message(wcore, "alice", safe.address)
+    before = await counts(wcore)
+    replies = await run_command(wcore, "alice", "/verify 0x")  # not signed yet
+    assert is_refusal(replies) and "approved the message on chain" in replies[0].text
+    assert await counts(wcore) == before
+    safes.sign_on_chain(safe, owners[:2], personal_hash(text))
+    replies = await run_command(wcore, "alice", "/verify 0x")
+    assert not is_refusal(replies), replies[0].text
+    link = await _active(wcore, "alice")
+    assert link is not None and link.kind == "contract" and link.signature == "0x"
+
+
 async def test_a_contract_that_is_not_a_wallet_is_refused(wcore, chain, safes) -> None:
     wcore.deps.chain = chain.port()
     token = chain.deploy("TestToken", "Gov", "GOV", 18)  # no isValidSignature, no fallback

@@ -95,7 +95,7 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
 async def signer_kind(
     chain: ChainPort | None, address: str, digest: bytes, signature: bytes
 ) -> str:
-    """ "eoa" or "contract" when `address` signed `digest`; otherwise raises why not.
+    """Who signed `digest` for `address`: "eoa" (its key) or "contract" (EIP-1271).
 
     Raises SignatureError (not an acceptable ordinary-account signature), OtherSigner
     (an ordinary account's signature by another key), ContractRefused (a contract that

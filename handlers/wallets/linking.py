@@ -4,7 +4,8 @@
 settings and, in its statement, to the platform user and community) with a fresh nonce
 and stores it. `/verify` checks the signature against the message *we issued* (so an
 altered message can never be linked), the nonce, the time window, and then who signed:
-an EOA by recovery, a contract wallet by EIP-1271 through the chain port. The final
+an EOA by recovery, a contract wallet (a Safe, say) by EIP-1271 through the chain port,
+with the signature exactly as sent (see `handlers.wallets.signatures`). The final
 checks that race with other members (address taken, cool-down, nonce reuse) run again
 inside the write transaction in `WalletRepo.link`.
 """
@@ -16,8 +17,9 @@ import secrets
 from dataclasses import dataclass
 
 from handlers.core.errors import BadArguments, NotAllowed, TryAgain
-from handlers.wallets.chain import ChainCallFailed, ChainPort, ChainUnavailable
+from handlers.wallets.chain import ChainPort, ChainUnavailable
 from handlers.wallets.policy import WalletPolicy
+from handlers.wallets.signatures import ContractRefused, OtherSigner, parse_hex, signer_kind
 from handlers.wallets.siwe import (
     SignatureError,
     SiweError,
@@ -25,9 +27,7 @@ from handlers.wallets.siwe import (
     checksum,
     format_time,
     parse_message,
-    parse_signature,
     personal_hash,
-    recover_signer,
 )
 from storage.records import CommunityRecord, MemberRecord
 from storage.repos.wallets import LinkOutcome, LinkRequest, NonceRecord, WalletRepo
@@ -178,7 +178,7 @@ async def check_signed(
 ) -> tuple[NonceRecord, Verified, bytes]:
     """Every check except the racing ones; raises a DomainError with the reason."""
     try:
-        signature = parse_signature(signature_text)
+        signature = parse_hex(signature_text)
     except SignatureError as error:
         raise BadArguments(str(error), usage=VERIFY_USAGE) from None
     if message_text is not None:
@@ -227,37 +227,24 @@ async def check_signed(
 
 
 async def _who_signed(chain: ChainPort | None, pending: NonceRecord, signature: bytes) -> str:
-    recovered: str | None = None
-    if len(signature) == 65:
-        try:
-            recovered = recover_signer(pending.message, signature)
-        except SignatureError as error:
-            raise BadArguments(str(error), usage=VERIFY_USAGE) from None
-        if recovered == pending.address:
-            return "eoa"
-    if chain is not None:
-        try:
-            if await chain.has_code(pending.address) and await chain.is_valid_signature(
-                pending.address, personal_hash(pending.message), signature
-            ):
-                return "contract"
-        except ChainUnavailable:
-            raise TryAgain(
-                "The chain did not answer while checking your contract wallet's signature; "
-                "nothing was changed — try /verify again in a minute."
-            ) from None
-        except ChainCallFailed:
-            pass
-    if recovered is None:
-        raise BadArguments(
-            f"A wallet signature is 65 bytes (130 hex digits), not {len(signature)}, and "
-            f"{short(pending.address)} did not accept it as a contract wallet (EIP-1271).",
-            usage=VERIFY_USAGE,
-        )
-    raise NotAllowed(
-        f"That signature was made by {recovered}, not by {pending.address}. Sign the message "
-        "with the wallet you are linking."
-    )
+    """ "eoa" or "contract"; a contract wallet gets the signature exactly as sent."""
+    address = pending.address
+    try:
+        return await signer_kind(chain, address, personal_hash(pending.message), signature)
+    except SignatureError as error:
+        raise BadArguments(str(error), usage=VERIFY_USAGE) from None
+    except OtherSigner as error:
+        raise NotAllowed(
+            f"That signature was made by {error.signer}, not by {address}. Sign the message "
+            "with the wallet you are linking."
+        ) from None
+    except ContractRefused as error:
+        raise NotAllowed(str(error)) from None
+    except ChainUnavailable:
+        raise TryAgain(
+            "The chain did not answer while checking your wallet's signature; nothing was "
+            "changed — try again in a minute (the same /verify works)."
+        ) from None
 
 
 REFUSALS = {

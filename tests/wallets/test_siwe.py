@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from handlers.wallets.siwe import (
     HALF_N,
+    MAX_CHAIN_ID,
     SECP256K1_N,
     SignatureError,
     SiweError,
@@ -75,6 +82,7 @@ def test_every_optional_field_round_trips_and_no_statement_means_two_empty_lines
         domain="govbot.local",
         address="0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
         uri="https://govbot.local/link",
+        version="1",
         chain_id=5,
         nonce="abcdef0123",
         issued_at="2026-01-01T00:00:00Z",
@@ -173,14 +181,36 @@ def test_eip55_matches_eth_utils() -> None:
             assert not is_checksum_address(flipped)
 
 
-def test_parse_of_a_formatted_text_equals_a_fresh_parse() -> None:
-    """The memo of formatted texts must give what parsing from scratch gives."""
-    from handlers.wallets import siwe
+def test_a_text_parses_the_same_in_a_fresh_process() -> None:
+    """Nothing remembers formatted texts: another process parses every example alike."""
+    script = (
+        "import json, sys, dataclasses\n"
+        "from handlers.wallets.siwe import parse_message\n"
+        "texts = json.load(sys.stdin)\n"
+        "print(json.dumps([dataclasses.asdict(parse_message(t)) for t in texts]))\n"
+    )
+    texts = list(EXAMPLES.values())
+    for text in texts:
+        format_message(parse_message(text))  # formatted here first: must change nothing
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here = [json.loads(json.dumps(dataclasses.asdict(parse_message(t)))) for t in texts]
+    assert json.loads(done.stdout) == here
 
-    for text in EXAMPLES.values():
-        fresh = parse_message(text)
-        siwe._FORMATTED.clear()
-        assert parse_message(text) == fresh  # parsed, not memoised
-        assert format_message(fresh) == text.replace("\r\n", "\n").rstrip("\n")
-        assert parse_message(text) is siwe._FORMATTED[format_message(fresh)]
-        assert parse_message(text) == fresh
+
+def test_chain_id_is_checked_for_type_and_size_when_formatting() -> None:
+    base = parse_message(EXAMPLES["implicit scheme"])
+    for bad in (True, "1", 1.0, -1, MAX_CHAIN_ID + 1, None):
+        with pytest.raises(SiweError, match="Chain ID"):
+            format_message(replace(base, chain_id=bad))  # type: ignore[arg-type]
+    top = format_message(replace(base, chain_id=MAX_CHAIN_ID))
+    assert parse_message(top).chain_id == MAX_CHAIN_ID
+    with pytest.raises(SiweError, match="Chain ID"):
+        parse_message(top.replace(str(MAX_CHAIN_ID), str(MAX_CHAIN_ID + 1)))
+    with pytest.raises(SiweError, match="Chain ID"):
+        parse_message(EXAMPLES["implicit scheme"].replace("Chain ID: 1", "Chain ID: 01"))

@@ -214,3 +214,31 @@ def test_chain_id_is_checked_for_type_and_size_when_formatting() -> None:
         parse_message(top.replace(str(MAX_CHAIN_ID), str(MAX_CHAIN_ID + 1)))
     with pytest.raises(SiweError, match="Chain ID"):
         parse_message(EXAMPLES["implicit scheme"].replace("Chain ID: 1", "Chain ID: 01"))
+
+
+def test_character_class_fields_agree_with_their_grammar_rules() -> None:
+    """Fields checked by a regex (for speed) accept exactly what their ABNF rule accepts."""
+    from handlers.wallets import siwe
+    from handlers.wallets.siwe_grammar import matches
+
+    chars = [chr(c) for c in range(256)] + ["é", "🦊", "\u2028"]
+    pct = ["%", "%4", "%41", "%zz", "a%41b", "%%41", "%4g", "x%"]
+    cases = {
+        "statement": (siwe._STATEMENT, [*chars, "", "a b", "ab\n"]),
+        "request-id": (siwe._REQUEST_ID, [*chars, *pct, ""]),
+        "nonce": (siwe._NONCE, [c * 8 for c in chars] + ["abc", "abcdefgh", "abcdefg"]),
+        "chain-id": (siwe._CHAIN_ID, [*chars, "", "01", "1" * 78]),
+        "address": (
+            siwe._ADDRESS,
+            ["0x" + c * 40 for c in chars] + ["0x" + "a" * 39],
+        ),
+    }
+    for rule, (pattern, inputs) in cases.items():
+        for text in inputs:
+            assert (pattern.fullmatch(text) is not None) is matches(rule, text), (rule, text)
+    # "0x" in ABNF is case-insensitive, so "0X…" fits `address`; it is never an EIP-55
+    # address though (the checksum is defined on "0x"), so messages refuse it.
+    upper = "0X" + "C02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+    assert matches("address", upper) and siwe._ADDRESS.fullmatch(upper) is None
+    with pytest.raises(SiweError):
+        parse_message(EXAMPLES["implicit scheme"].replace("0xC02aaA39", "0XC02aaA39"))

@@ -126,6 +126,10 @@ async def start_link(
         now=now,
     )
     text = message.text()
+    # Never issue what /verify would not read back the same (and this parse is memoised,
+    # so /verify's own parse of the stored text is a lookup).
+    if parse_message(text) != message:
+        raise RuntimeError("the link message does not parse back to the fields it was built from")
     expires_at = message.expires_at_ts
     assert expires_at is not None  # build_message always sets one
     await repo.issue(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import coincurve
 from sha3 import keccak_256  # safe-pysha3: ~1.5 µs a hash, against ~4 µs via eth_hash
@@ -262,12 +263,18 @@ def _statement(rest: list[str]) -> tuple[str | None, list[str]]:
     raise SiweError("The statement must be one line, with an empty line before and after it.")
 
 
+@lru_cache(maxsize=4096)
 def parse_message(text: str) -> SiweMessage:
     """Parse a message, refusing anything the ABNF does not allow (SiweError says what).
 
     Accepts CRLF line ends (some chat clients add them) and one trailing newline (copy
     and paste adds it) but nothing else loose: the lines, their order, the prefixes and
     every field value are exact.
+
+    Memoised on the exact text: parsing is a pure function of it, so a remembered answer
+    is the answer a fresh process gives (refusals are not remembered; they raise). Only
+    parsing fills the memo, never formatting. /link parses each message it issues (a
+    self-check), so /verify reads that parse back instead of costing ~14 µs again.
     """
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
@@ -282,22 +289,23 @@ def parse_message(text: str) -> SiweMessage:
         raise SiweError("An empty line must follow the address.")
     statement, rest = _statement(lines[3:])
     values: dict[str, str] = {}
+    at, end = 0, len(rest)  # an index, not slices: /verify parses on its hot path
     for prefix, name, required in _TAGGED:
-        if rest and rest[0].startswith(prefix):
-            values[name] = rest[0][len(prefix) :]
-            rest = rest[1:]
+        if at < end and rest[at].startswith(prefix):
+            values[name] = rest[at][len(prefix) :]
+            at += 1
         elif required:
             raise SiweError(f'Missing the "{prefix.strip()}" line (or it is out of order).')
     resources: list[str] | None = None
-    if rest and rest[0] == "Resources:":
+    if at < end and rest[at] == "Resources:":
         resources = []
-        for line in rest[1:]:
+        for line in rest[at + 1 :]:
             if not line.startswith("- "):
                 raise SiweError(f'After "Resources:", the line "{line[:60]}" is not "- <URI>".')
             resources.append(line[2:])
-        rest = []
-    if rest:
-        raise SiweError(f'Unexpected line "{rest[0][:60]}" (a field out of order or unknown).')
+        at = end
+    if at < end:
+        raise SiweError(f'Unexpected line "{rest[at][:60]}" (a field out of order or unknown).')
     if not _CHAIN_ID.fullmatch(values["chain_id"]):
         raise SiweError("The Chain ID must be a number.")
     if values["chain_id"] != str(int(values["chain_id"])):

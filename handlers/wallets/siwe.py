@@ -21,7 +21,7 @@ from functools import lru_cache
 import coincurve
 from sha3 import keccak_256  # safe-pysha3: ~1.5 µs a hash, against ~4 µs via eth_hash
 
-from handlers.wallets.siwe_grammar import is_scheme, parse_authority, parse_uri
+from handlers.wallets.siwe_grammar import MAX_LENGTH, is_scheme, parse_authority, parse_uri
 
 HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -147,12 +147,18 @@ def _text(value: object, label: str) -> str:
     return value
 
 
+def _too_long(what: str, text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise SiweError(f"The {what} is {len(text)} characters; govbot takes at most {MAX_LENGTH}.")
+
+
 def _check(message: SiweMessage) -> None:
     """Every field against its ABNF rule; raises SiweError naming the first bad one."""
     if message.scheme is not None and not is_scheme(_text(message.scheme, "scheme")):
         raise SiweError("The scheme is not an RFC 3986 scheme.")
     if not _text(message.domain, "domain"):
         raise SiweError("The domain is missing.")
+    _too_long("domain", message.domain)
     if parse_authority(message.domain) is None:
         raise SiweError("The domain is not an RFC 3986 authority.")
     if not _ADDRESS.fullmatch(_text(message.address, "address")):
@@ -163,7 +169,8 @@ def _check(message: SiweMessage) -> None:
         _text(message.statement, "statement")
     ):
         raise SiweError("The statement has a line break or a character outside RFC 3986.")
-    if parse_uri(_text(message.uri, "URI")) is None:
+    _too_long("URI", _text(message.uri, "URI"))
+    if parse_uri(message.uri) is None:
         raise SiweError("The URI is not an RFC 3986 URI.")
     if message.version != "1":
         raise SiweError("The Version must be 1.")
@@ -187,7 +194,8 @@ def _check(message: SiweMessage) -> None:
         if not isinstance(message.resources, tuple):
             raise SiweError("The resources must be a list of URIs.")
         for resource in message.resources:
-            if parse_uri(_text(resource, "resource")) is None:
+            _too_long("resource", _text(resource, "resource"))
+            if parse_uri(resource) is None:
                 raise SiweError(f'The resource "{resource[:60]}" is not an RFC 3986 URI.')
 
 

@@ -242,3 +242,21 @@ def test_character_class_fields_agree_with_their_grammar_rules() -> None:
     assert matches("address", upper) and siwe._ADDRESS.fullmatch(upper) is None
     with pytest.raises(SiweError):
         parse_message(EXAMPLES["implicit scheme"].replace("0xC02aaA39", "0XC02aaA39"))
+
+
+def test_overlong_uris_and_domains_are_refused_unparsed() -> None:
+    """The grammar's cost grows faster than the input; past MAX_LENGTH it is not run."""
+    from handlers.wallets.siwe_grammar import MAX_LENGTH, parse_uri
+
+    base = parse_message(EXAMPLES["implicit scheme"])
+    long_uri = "https://example.com/" + "a" * MAX_LENGTH
+    assert parse_uri(long_uri) is None
+    for change in (
+        {"uri": long_uri},
+        {"resources": (long_uri,)},
+        {"domain": "a" * (MAX_LENGTH + 1)},
+    ):
+        with pytest.raises(SiweError, match=f"at most {MAX_LENGTH}"):
+            format_message(replace(base, **change))  # type: ignore[arg-type]
+    fits = "https://example.com/" + "a" * (MAX_LENGTH - 20)
+    assert parse_message(format_message(replace(base, uri=fits))).uri == fits

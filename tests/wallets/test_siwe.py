@@ -260,3 +260,48 @@ def test_overlong_uris_and_domains_are_refused_unparsed() -> None:
             format_message(replace(base, **change))  # type: ignore[arg-type]
     fits = "https://example.com/" + "a" * (MAX_LENGTH - 20)
     assert parse_message(format_message(replace(base, uri=fits))).uri == fits
+
+
+_STATEMENT_CHARS = "abcXYZ019-._~:/?#[]@!$&'()*+,;= "
+_PCHAR_PIECES = ["a", "Z", "9", "-", ".", "_", "~", "!", "$", "&", "'", "(", ")", "*", "+",
+                 ",", ";", "=", ":", "@", "%41", "%ff"]  # fmt: skip
+_URIS = ["https://example.com/login", "uri:", "uri://@:", "urn:x#", "http://[::1]:80/?q#f",
+         "ipfs://Qme7ss3ARVgxv6rXqVPiikMJ8u2NLgmgszg13pYrDKEoiu", "mailto:a@b.c"]  # fmt: skip
+_TIMES = ["2021-09-30T16:25:24Z", "2021-09-30T16:25:24.000Z", "2100-01-07T14:31:43.952-02:00",
+          "2021-09-30t16:25:24z"]  # fmt: skip
+
+
+def _messages():  # type: ignore[no-untyped-def]
+    from hypothesis import strategies as st
+
+    optional_time = st.none() | st.sampled_from(_TIMES)
+    return st.builds(
+        SiweMessage,
+        domain=st.sampled_from(["example.com", "localhost:8080", "u@127.0.0.1:1", "[::cafe]"]),
+        address=st.just("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"),
+        uri=st.sampled_from(_URIS),
+        version=st.just("1"),
+        chain_id=st.integers(min_value=0, max_value=MAX_CHAIN_ID),
+        nonce=st.text("abcXYZ0123456789", min_size=8, max_size=20),
+        issued_at=st.sampled_from(_TIMES),
+        scheme=st.none() | st.sampled_from(["https", "http", "a+b.c-d"]),
+        statement=st.none() | st.text(_STATEMENT_CHARS, max_size=40),
+        expiration_time=optional_time,
+        not_before=optional_time,
+        request_id=st.none() | st.lists(st.sampled_from(_PCHAR_PIECES), max_size=8).map("".join),
+        resources=st.none() | st.lists(st.sampled_from(_URIS), max_size=3).map(tuple),
+    )
+
+
+def test_format_then_parse_always_gives_back_the_same_message() -> None:
+    """Including the edge cases: an empty statement, an empty Request ID, empty Resources."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=300, deadline=None)
+    @given(_messages())
+    def round_trip(message: SiweMessage) -> None:
+        text = format_message(message)
+        assert parse_message(text) == message
+        assert format_message(parse_message(text)) == text
+
+    round_trip()

@@ -24,10 +24,12 @@ from handlers.wallets.siwe import (
     SignatureError,
     SiweError,
     SiweMessage,
+    bound_to,
     checksum,
     format_time,
     parse_message,
     personal_hash,
+    time_problem,
 )
 from storage.records import CommunityRecord, MemberRecord
 from storage.repos.wallets import LinkOutcome, LinkRequest, NonceRecord, WalletRepo
@@ -77,6 +79,7 @@ def build_message(
         address=address,
         statement=statement,
         uri=policy.uri,
+        version="1",
         chain_id=policy.chain_id,
         nonce=nonce or secrets.token_hex(12),
         issued_at=format_time(now),
@@ -123,6 +126,12 @@ async def start_link(
         now=now,
     )
     text = message.text()
+    # Never issue what /verify would not read back the same (and this parse is memoised,
+    # so /verify's own parse of the stored text is a lookup).
+    if parse_message(text) != message:
+        raise RuntimeError("the link message does not parse back to the fields it was built from")
+    expires_at = message.expires_at_ts
+    assert expires_at is not None  # build_message always sets one
     await repo.issue(
         NonceRecord(
             nonce=message.nonce,
@@ -131,7 +140,9 @@ async def start_link(
             address=address,
             message=text,
             issued_at=now,
-            expires_at=now + policy.link_ttl_minutes * 60,
+            # The signed text states whole seconds: store that instant, not now + ttl,
+            # so every check (here, the signing page, the write) ends where the text says.
+            expires_at=expires_at,
             used_at=None,
         )
     )
@@ -186,7 +197,7 @@ async def check_signed(
             supplied = parse_message(message_text)
         except SiweError as error:
             raise BadArguments(f"That message is malformed: {error}", usage=VERIFY_USAGE) from None
-        if supplied.domain != policy.domain or supplied.scheme not in (None, "https"):
+        if not bound_to(supplied, policy.domain):
             raise NotAllowed(
                 f'That message is for the site "{supplied.domain}", not "{policy.domain}"; '
                 "sign only the message /link sent you."
@@ -215,12 +226,14 @@ async def check_signed(
             "Start again with /link <address>."
         )
     message = parse_message(pending.message)
-    if now > pending.expires_at:
+    problem = time_problem(message, now)
+    if problem is None and now >= pending.expires_at:
+        problem = "expired"  # the stored bound, should a message ever lack its own
+    if problem == "expired":
         raise NotAllowed(
             f"That link message expired at {message.expiration_time}. Start again with /link."
         )
-    not_before = message.not_before_ts
-    if now < message.issued_at_ts or (not_before is not None and now < not_before):
+    if problem is not None:
         raise NotAllowed("That link message is not valid yet (its time is in the future).")
     kind = await _who_signed(chain, pending, signature)
     return pending, Verified(pending.address, kind, message), signature

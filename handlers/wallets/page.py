@@ -44,7 +44,7 @@ async def pending_link(deps: Deps, nonce: str, *, now: float) -> PendingLink:
         raise NotFound(UNKNOWN)
     if record.used_at is not None:
         raise NotAllowed("This link was already completed. See /wallet in the chat.")
-    if now > record.expires_at:
+    if now >= record.expires_at:  # the signed Expiration Time: refused from that second on
         raise NotAllowed("This signing link has expired. Send /link <address> in the chat again.")
     member = await deps.storage.members.get(record.member_id)
     if member is None:  # a member row is never deleted while its nonce exists

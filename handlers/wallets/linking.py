@@ -31,8 +31,10 @@ from handlers.wallets.siwe import (
     personal_hash,
     time_problem,
 )
+from storage import Storage
 from storage.records import CommunityRecord, MemberRecord
-from storage.repos.wallets import LinkOutcome, LinkRequest, NonceRecord, WalletRepo
+from storage.repos.nonces import NonceRecord
+from storage.repos.wallets import LinkOutcome, LinkRequest, WalletRepo
 
 LINK_USAGE = "/link <address>  (then sign the message and send /verify <signature>)"
 VERIFY_USAGE = "/verify <signature>  (the 0x… signature of the message /link sent you)"
@@ -94,7 +96,7 @@ def _minutes(seconds: float) -> str:
 
 
 async def start_link(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     *,
     community: CommunityRecord,
@@ -103,10 +105,10 @@ async def start_link(
     now: float,
 ) -> SiweMessage:
     """Refuse early what verification would refuse anyway; else issue a message."""
-    mine = await repo.active(member.id, fresh=True)
+    mine = await storage.wallets.active(member.id, fresh=True)
     if mine is not None and mine.address == address:
         raise NotAllowed(f"{address} is already your linked wallet. See /wallet.")
-    holder = await repo.by_address(community.id, address)
+    holder = await storage.wallets.by_address(community.id, address)
     if (
         holder is not None
         and holder.member_id != member.id
@@ -116,7 +118,7 @@ async def start_link(
             f"{address} is already linked to another member of this community on "
             f"{member.platform}; an address can be linked to one account per platform."
         )
-    await check_cooldown(repo, policy, member.id, now)
+    await check_cooldown(storage.wallets, policy, member.id, now)
     message = build_message(
         policy,
         address=address,
@@ -132,7 +134,7 @@ async def start_link(
         raise RuntimeError("the link message does not parse back to the fields it was built from")
     expires_at = message.expires_at_ts
     assert expires_at is not None  # build_message always sets one
-    await repo.issue(
+    await storage.nonces.issue(
         NonceRecord(
             nonce=message.nonce,
             community_id=community.id,
@@ -178,7 +180,7 @@ def split_verify_text(text: str) -> tuple[str, str | None]:
 
 
 async def check_signed(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     chain: ChainPort | None,
     *,
@@ -207,7 +209,7 @@ async def check_signed(
                 f"That message is for chain {supplied.chain_id}; this community links wallets "
                 f"on chain {policy.chain_id}."
             )
-        pending = await repo.nonce(supplied.nonce)
+        pending = await storage.nonces.nonce(supplied.nonce)
         if pending is None or pending.member_id != member.id:
             raise NotAllowed("That message's nonce was not issued to you. Start with /link.")
         if pending.message != message_text.replace("\r\n", "\n").strip("\n"):
@@ -216,7 +218,7 @@ async def check_signed(
                 "message, unchanged."
             )
     else:
-        found = await repo.latest_nonce(member.id)
+        found = await storage.nonces.latest_nonce(member.id)
         if found is None:
             raise NotAllowed("You have no link in progress. Start with /link <address>.")
         pending = found
@@ -269,7 +271,7 @@ REFUSALS = {
 
 
 async def finish_link(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     *,
     pending: NonceRecord,
@@ -277,7 +279,7 @@ async def finish_link(
     signature: bytes,
     now: float,
 ) -> LinkOutcome:
-    outcome = await repo.link(
+    outcome = await storage.wallets.link(
         LinkRequest(
             nonce=pending.nonce,
             community_id=pending.community_id,

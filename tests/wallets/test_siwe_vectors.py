@@ -363,10 +363,10 @@ async def _issue(core: Core, user: str, message: SiweMessage, text: str, now: fl
     """Make `text` the link message govbot issued to `user` (as /link would have)."""
     replies = await run_command(core, user, f"/link {message.address}")
     assert not is_refusal(replies), replies[0].text
-    issued = await core.storage.wallets.nonce(replies[0].meta["nonce"])
+    issued = await core.storage.nonces.nonce(replies[0].meta["nonce"])
     assert issued is not None
     expires = message.expires_at_ts
-    await core.storage.wallets.issue(
+    await core.storage.nonces.issue(
         dataclasses.replace(
             issued,
             nonce=message.nonce,

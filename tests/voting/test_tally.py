@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.voting.ballots import BASIC_CHOICES, METHODS, Selection
+from handlers.voting import methods
+from handlers.voting.methods.shapes import ChoiceSet, Ranking
 from handlers.voting.tally import Quorum, TallyResult, tally
 
 ABC = ["a", "b", "c"]
@@ -429,9 +431,9 @@ def tally_case(draw: st.DrawFn) -> tuple[str, list[str], Ballots]:
     selection: st.SearchStrategy[Selection]
     if method in ("single", "basic"):
         selection = index.map(lambda i: (i,))
-    elif method == "approval":
+    elif isinstance(methods.get(method), ChoiceSet):  # approval, budget
         selection = picks.map(lambda p: tuple(sorted(p)))
-    elif method == "ranked":
+    elif isinstance(methods.get(method), Ranking):  # ranked, stv, condorcet
         selection = picks.map(tuple)
     else:
         share = st.one_of(

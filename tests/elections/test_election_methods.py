@@ -90,9 +90,7 @@ async def test_budget_funds_projects_and_reports_money_left(core: Core) -> None:
     )
     card = texts(replies)
     assert "evals (4,000)" in card and "budget 6,000, Equal Shares" in card
-    await _vote_all(
-        core, 1, {"u1": "evals", "u2": "evals, hosting", "u3": "hosting, red-teaming"}
-    )
+    await _vote_all(core, 1, {"u1": "evals", "u2": "evals, hosting", "u3": "hosting, red-teaming"})
     closed = texts(await run_command(core, "alice", "/close 1"))
     assert "funded: evals" in closed
     assert "left" in closed
@@ -135,7 +133,7 @@ async def test_fifty_candidates_allowed_for_elections_only(core: Core) -> None:
         ("/propose B | a | b | c method=approval seats=2 rule=borda", 'Unknown rule "borda"'),
         ("/propose B | a | b | c method=approval rule=pav", "give seats= too"),
         ("/propose B | a | b | c method=single seats=2", "method=single takes no seats="),
-        ("/propose Q | a 10 | b method=budget budget=50", 'has none'),
+        ("/propose Q | a 10 | b method=budget budget=50", "has none"),
         ("/propose Q | a 10 | b -5 method=budget budget=50", "must be positive"),
         ("/propose Q | a 10 | b 0 method=budget budget=50", "must be positive"),
         ("/propose Q | a 10 | b 20 method=budget", "needs the money to split"),

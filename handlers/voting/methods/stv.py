@@ -111,6 +111,10 @@ class Stv(Ranking):
             if elected:
                 line += f" · elected {elected}"
             lines.append(line)
+        if detail.get("lots"):
+            lines.append(
+                f"  Ties settled by lot (seeded by the opening audit entry): {len(detail['lots'])}"
+            )
         return lines
 
 

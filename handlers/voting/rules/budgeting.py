@@ -9,10 +9,11 @@ equal shares per unit of weight, a supporter who cannot pay its share paying all
 Utilities are the projects' costs (pabutools' `Cost_Sat`, equalshares.net's default for
 approval ballots), so the project bought next is the one with the least price per unit
 of utility, ρ = share / c. When nothing more is affordable, the completion runs: MES is
-re-run with the virtual budget raised in steps of 1 % of B (pabutools'
-`exhaustion_by_budget_increase`) for as long as what it buys still fits in B (stopping
-early if that outcome leaves nothing affordable), then what is left of B is spent
-greedily (below) on the projects not yet funded.
+re-run with the virtual budget raised in steps of 1 % of B, up to 3 × B (pabutools'
+`exhaustion_by_budget_increase` with that bound) for as long as what it buys still fits
+in B (stopping early if that outcome leaves nothing affordable), then what is left of B
+is spent greedily (below) on the projects not yet funded. A project nobody approved is
+never funded (pabutools' greedy would add it last if money remained).
 
 ``greedy``: projects by approval weight, most first; each is funded if it still fits.
 
@@ -37,7 +38,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolMatrix = npt.NDArray[np.bool_]
 RULES: Final = ("mes", "greedy")
 STEP_FRACTION: Final = 0.01
-MAX_INCREASES: Final = 10_000
+MAX_INCREASES: Final = 200  # the virtual budget stops at 3 × B: bounded work per count
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def _mes_completed(
     for attempt in range(1, MAX_INCREASES + 1):
         spent = float(cost[funded].sum()) if funded else 0.0
         room = limit - spent
-        if not any(_fits(float(cost[c]), room) for c in range(len(cost)) if c not in funded):
+        candidates = [c for c in range(len(cost)) if c not in funded and support[c] > 0]
+        if not any(_fits(float(cost[c]), room) for c in candidates):
             break  # exhaustive: nothing more could be bought anyway
         trial_budget = limit + attempt * step
         trial, trial_steps = _mes_run(matrix, w, cost, trial_budget, seed)

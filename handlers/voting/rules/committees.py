@@ -31,8 +31,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from handlers.voting.methods.counting import group_sums
 from handlers.voting.rules.lot import draw, order
+from handlers.voting.sums import group_sums
 
 FloatArray = npt.NDArray[np.float64]
 RULES: Final = ("pav", "seqpav", "phragmen", "mes")

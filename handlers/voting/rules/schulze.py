@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from handlers.voting.methods.counting import exact_sum
 from handlers.voting.rules.stv import rank_matrix
+from handlers.voting.sums import exact_sum
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -35,8 +35,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from handlers.voting.methods.counting import exact_sum, group_sums
 from handlers.voting.rules.lot import draw
+from handlers.voting.sums import exact_sum, group_sums
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -79,6 +79,7 @@ class StvResult:
     quota: float
     elected: tuple[int, ...]  # in order of election
     stages: tuple[Stage, ...] = field(default_factory=tuple)
+    lots: tuple[str, ...] = ()  # the ties settled by lot (which step)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +87,7 @@ class StvResult:
             "quota": self.quota,
             "order": list(self.elected),
             "stages": [s.to_json() for s in self.stages],
+            "lots": list(self.lots),
         }
 
 
@@ -103,6 +105,11 @@ def rank_matrix(rankings: Sequence[Sequence[int]], k: int) -> IntArray:
     return ranks
 
 
+# Where lots were drawn in the count running now (appended by `_break_tie`): shown on
+# the result card, and lets the library comparisons skip counts settled by lot.
+_LOTS: list[str] = []
+
+
 def _break_tie(
     tied: list[int], history: list[FloatArray], *, lowest: bool, seed: str, context: str
 ) -> int:
@@ -115,6 +122,7 @@ def _break_tie(
         left = narrowed
         if len(left) == 1:
             return left[0]
+    _LOTS.append(context)
     return draw(seed, context, left)
 
 
@@ -165,9 +173,9 @@ def stv(
         raise ValueError(f"unknown STV rule {rule!r}; rules: {', '.join(RULES)}")
     ranks = rank_matrix(rankings, k)
     weights = np.asarray(weights, dtype=np.float64)
-    if rule == "meek":
-        return _meek(ranks, weights, k, seats, seed)
-    return _gregory(ranks, weights, k, seats, seed)
+    _LOTS.clear()
+    result = (_meek if rule == "meek" else _gregory)(ranks, weights, k, seats, seed)
+    return StvResult(result.rule, result.quota, result.elected, result.stages, tuple(_LOTS))
 
 
 def _advance(

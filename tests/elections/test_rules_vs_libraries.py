@@ -16,8 +16,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from handlers.voting.methods.ranked import instant_runoff
 from handlers.voting.methods.counting import flatten_tuples
+from handlers.voting.methods.ranked import instant_runoff
 from handlers.voting.rules.budgeting import budget
 from handlers.voting.rules.committees import committee
 from handlers.voting.rules.schulze import schulze

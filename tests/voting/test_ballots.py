@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from handlers.core.errors import BadArguments, BadBallot
 from handlers.voting import methods
-from handlers.voting.methods.shapes import ChoiceSet, Ranking
 from handlers.voting.ballots import (
     BASIC_CHOICES,
     METHODS,
@@ -25,6 +24,7 @@ from handlers.voting.ballots import (
     validate_choices,
     validate_selection,
 )
+from handlers.voting.methods.shapes import ChoiceSet, Ranking
 
 YES_NO = ["yes", "no"]
 ABC = ["a", "b", "c"]

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.voting.ballots import BASIC_CHOICES, METHODS, Selection
 from handlers.voting import methods
+from handlers.voting.ballots import BASIC_CHOICES, METHODS, Selection
 from handlers.voting.methods.shapes import ChoiceSet, Ranking
 from handlers.voting.tally import Quorum, TallyResult, tally
 

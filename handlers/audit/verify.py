@@ -1,7 +1,8 @@
 """`govbot audit verify`: re-check the hash chain and re-tally every closed proposal.
 
 The audit log alone is enough to recompute every result: `proposal.opened` carries the
-rules (method, choices, quorum, threshold), `ballot.cast` every ballot (the last one per
+rules (method, choices, quorum, threshold, the method's options; its hash seeds the lots
+that break multi-winner ties), `ballot.cast` every ballot (the last one per
 member counts), `proposal.closed` the published result. Verification also cross-checks
 the working tables against the log, so a row altered by hand (a ballot, a stored
 result) is named, as is a truncated log.
@@ -33,6 +34,7 @@ class VerifyReport:
 @dataclass
 class _Trail:
     opened: dict[str, Any]
+    opened_hash: str = ""
     ballots: dict[int, tuple[list[Any], float, str]] = field(default_factory=dict)
     closed: dict[str, Any] | None = None
     closed_hash: str | None = None
@@ -61,7 +63,7 @@ async def verify(storage: Storage) -> VerifyReport:
         report.entries += 1
         payload = entry.payload
         if entry.kind == "proposal.opened":
-            trails[payload["id"]] = _Trail(opened=payload)
+            trails[payload["id"]] = _Trail(opened=payload, opened_hash=entry.hash)
         elif entry.kind == "ballot.cast" and payload["proposal"] in trails:
             trails[payload["proposal"]].ballots[payload["member"]] = (
                 payload["selection"],
@@ -99,6 +101,8 @@ async def _check_proposal(storage: Storage, trail: _Trail) -> str | None:
             quorum=opened["quorum"],
             threshold=opened["threshold"],
             eligible_power=trail.closed.get("eligible_power"),
+            options=opened.get("options") or {},
+            seed=trail.opened_hash,
         ).to_json()
         if dumps(recount) != dumps(trail.closed):
             return (

@@ -51,6 +51,9 @@ def _fmt(value: float) -> str:
 
 def _rules_line(proposal: ProposalRecord) -> str:
     parts = [f"method {proposal.method}", f"weight {proposal.strategy}"]
+    described = methods.get(proposal.method).describe(proposal.options)
+    if described:
+        parts.insert(1, described)
     if proposal.quorum:
         parts.append(f"quorum {proposal.quorum}")
     if proposal.threshold:
@@ -62,11 +65,14 @@ def _rules_line(proposal: ProposalRecord) -> str:
     return " · ".join(parts)
 
 
-def _totals_lines(choices: tuple[str, ...], totals: list[float], winner: int | None) -> list[str]:
+def _totals_lines(
+    choices: tuple[str, ...], totals: list[float], winner: int | set[int] | None
+) -> list[str]:
     grand = sum(totals) or 1.0
     lines = []
+    marked = winner if isinstance(winner, set) else {winner}
     for index, (choice, total) in enumerate(zip(choices, totals, strict=True)):
-        mark = "✔ " if index == winner else ""
+        mark = "✔ " if index in marked else ""
         lines.append(f"  {mark}{choice}: {_fmt(total)} ({total / grand:.0%})")
     return lines
 
@@ -83,7 +89,9 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     lines = [f"{header(proposal)} · {proposal.status}"]
     if proposal.body:
         lines.append(proposal.body)
-    lines.append("Choices: " + "  ".join(f"{i}. {c}" for i, c in enumerate(proposal.choices, 1)))
+    voting = methods.get(proposal.method)
+    labels = [voting.choice_label(c, i, proposal.options) for i, c in enumerate(proposal.choices)]
+    lines.append("Choices: " + "  ".join(f"{i}. {c}" for i, c in enumerate(labels, 1)))
     lines.append(_rules_line(proposal))
     if proposal.status == "cancelled":
         lines.append(f"Cancelled at {when(proposal.closed_at or proposal.created_at)}.")
@@ -93,7 +101,7 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     if proposal.hidden:
         lines.append(f"Ballots so far: {len(ballots)} (tally hidden until close).")
     else:
-        result = tally_proposal(proposal, ballots)
+        result = tally_proposal(proposal, ballots, preview=True)
         lines.append(f"Tally ({len(ballots)} ballot{'s' if len(ballots) != 1 else ''}):")
         lines.extend(_totals_lines(proposal.choices, list(result.totals), None))
     lines.append(f"Vote: {code(vote_hint(proposal))}")
@@ -114,10 +122,17 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
     totals = [float(t) for t in result.get("totals", [0.0] * len(proposal.choices))]
     lines = [f"{header(proposal)} · closed"]
     verdict = OUTCOME_TEXT.get(outcome, outcome)
-    if outcome == "passed" and winner is not None:
+    voting = methods.get(proposal.method)
+    winners = [int(i) for i in result.get("winners", [])]
+    if outcome == "passed" and "winners" in result and voting.name == "budget":
+        verdict = "funded: " + (", ".join(proposal.choices[i] for i in winners) or "nothing")
+    elif outcome == "passed" and "winners" in result and len(winners) > 1:
+        verdict = "elected: " + ", ".join(proposal.choices[i] for i in winners)
+    elif outcome == "passed" and winner is not None:
         verdict = f'passed: "{proposal.choices[winner]}" wins'
     lines.append(f"Result: {bold(verdict)}")
-    lines.extend(_totals_lines(proposal.choices, totals, winner))
+    marked: set[int] = set(winners) if winners else ({winner} if winner is not None else set())
+    lines.extend(_totals_lines(proposal.choices, totals, marked))
     voters = result.get("voters", 0)
     turnout = result.get("turnout")
     power = result.get("total_power", 0.0)
@@ -143,6 +158,7 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
             else ""
         )
         lines.append(f"  Round {number}: {shown}{out}")
+    lines.extend(voting.explain(proposal.choices, result, proposal.options))
     lines.append(f"Audit hash: {code(proposal.result_hash or '')}")
     if not chart:
         return Reply("\n".join(lines), title=proposal.title)
@@ -152,6 +168,6 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
         f"#{proposal.number} {proposal.title}",
         proposal.choices,
         totals,
-        highlight=winner if outcome == "passed" else None,
+        highlight=marked if outcome == "passed" else None,
     )
     return Reply("\n".join(lines), image=str(image), title=proposal.title)

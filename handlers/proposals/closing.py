@@ -31,9 +31,10 @@ async def close_proposal(
     """
     strategy = deps.strategies.parse(proposal.strategy)
     eligible = await strategy.eligible_power(proposal.community_id)
+    seed = await deps.storage.proposals.opened_hash(proposal.id)  # lots drawn from it
 
     async def decide(locked: ProposalRecord, ballots: list[BallotRecord]) -> dict[str, Any]:
-        return tally_proposal(locked, ballots, eligible).to_json()
+        return tally_proposal(locked, ballots, eligible, seed=seed).to_json()
 
     closed = await deps.storage.proposals.close(proposal.id, decide, at=deps.clock.now(), by=by)
     if closed is not None:

@@ -76,9 +76,18 @@ COMMANDS = Registry()
     Param("hidden", str, "yes to hide the tally until close", required=False),
     Param("profile", str, "a preset defined by the admins", required=False),
     Param("body", str, "the description (or later with /describe)", required=False),
+    Param("seats", str, "seats to fill (stv, approval committees)", required=False),
+    Param("rule", str, "approval: pav|seqpav|phragmen|mes; budget: mes|greedy", False),
+    Param("stv_rule", str, "stv: gregory (Scottish rules) or meek", required=False),
+    Param("budget", str, "budget: the money to split (costs after each choice)", False),
     writes=True,
     text_parser=parse_propose_text,
-    examples=("/propose Pick a logo | circle | square | triangle method=ranked hours=48",),
+    examples=(
+        "/propose Pick a logo | circle | square | triangle method=ranked hours=48",
+        "/propose Steering group | ann | bob | cyd | dee method=stv seats=2",
+        "/propose Q1 grants | evals 4000 | hosting 2500 | red-teaming 3000 "
+        "method=budget budget=6000",
+    ),
 )
 async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     await check_may_propose(ctx)
@@ -112,6 +121,7 @@ async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
             created_at=now,
             ends_at=now + draft.hours * 3600,
             eligible_power=await strategy.eligible_power(community.id),
+            options=draft.options,
         )
     )
     card = await proposal_card(ctx.deps, proposal)

@@ -26,8 +26,15 @@ def tally_ballots(
     quorum: str | None,
     threshold: float | None,
     eligible_power: float | None,
+    options: dict[str, Any] | None = None,
+    seed: str = "",
+    preview: bool = False,
 ) -> TallyResult:
-    """Tally stored (encoded selection, weight) pairs; used by closing and by audit verify."""
+    """Tally stored (encoded selection, weight) pairs; used by closing and by audit verify.
+
+    `options` are the method's own (from `proposal.opened`); `seed` is that entry's hash,
+    from which ties are broken by lot.
+    """
     decoded = [(decode_selection(method, sel, len(choices)), weight) for sel, weight in ballots]
     return tally(
         method,
@@ -36,11 +43,19 @@ def tally_ballots(
         quorum=quorum_of(quorum),
         threshold=threshold,
         eligible_power=eligible_power,
+        options=options,
+        seed=seed,
+        preview=preview,
     )
 
 
 def tally_proposal(
-    proposal: ProposalRecord, ballots: list[BallotRecord], eligible_power: float | None = None
+    proposal: ProposalRecord,
+    ballots: list[BallotRecord],
+    eligible_power: float | None = None,
+    *,
+    seed: str = "",
+    preview: bool = False,
 ) -> TallyResult:
     return tally_ballots(
         proposal.method,
@@ -49,4 +64,7 @@ def tally_proposal(
         quorum=proposal.quorum,
         threshold=proposal.threshold,
         eligible_power=proposal.eligible_power if eligible_power is None else eligible_power,
+        options=proposal.options,
+        seed=seed,
+        preview=preview,
     )

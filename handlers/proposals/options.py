@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core.errors import BadArguments
@@ -20,9 +20,10 @@ from handlers.voting.ballots import validate_choices
 USAGE = (
     f"/propose <title> | <choice> | <choice> [| …] [method={'|'.join(methods.NAMES)}] "
     "[weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
-    "[profile=name]"
+    "[profile=name] [seats=N] [rule=…] [stv_rule=gregory|meek] [budget=B]"
 )
 OPTION_KEYS = ("method", "weight", "hours", "quorum", "threshold", "hidden", "profile")
+METHOD_OPTION_KEYS = ("seats", "rule", "stv_rule", "budget")  # read by the method itself
 MAX_TITLE = 200
 MAX_BODY = 4000
 _TRAILING_OPTION = re.compile(r"(?:^|\s)([A-Za-z_]+)=(\S*)\s*$")
@@ -37,9 +38,10 @@ def parse_propose_text(text: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     while (match := _TRAILING_OPTION.search(last)) is not None:
         key = match.group(1).casefold()
-        if key not in OPTION_KEYS:
+        if key not in OPTION_KEYS + METHOD_OPTION_KEYS:
+            known = ", ".join(OPTION_KEYS + METHOD_OPTION_KEYS)
             raise BadArguments(
-                f"Unknown option {match.group(1)}=. Options: {', '.join(OPTION_KEYS)}.",
+                f"Unknown option {match.group(1)}=. Options: {known}.",
                 usage=USAGE,
             )
         if key in options:
@@ -67,6 +69,7 @@ class ProposalDraft:
     hidden: bool
     profile: str | None
     body: str
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _number(name: str, raw: str, *, percent_ok: bool) -> tuple[float, bool]:
@@ -151,9 +154,19 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
     else:
         parts = [c.strip() for c in str(raw_choices or "").split("|")] if raw_choices else []
         try:
-            choices = validate_choices(parts)
+            choices = validate_choices(parts, max_choices=methods.MAX_ELECTION_CHOICES)
         except BadArguments as error:
             raise BadArguments(error.message, usage=error.usage or USAGE) from None
+    raw_options = {
+        key: str(values[key]) for key in METHOD_OPTION_KEYS if values.get(key) not in (None, "")
+    }
+    try:
+        choices, method_options = voting.read_options(raw_options, choices)
+        choices = validate_choices(choices, max_choices=voting.max_choices(method_options))
+    except ValueError as error:
+        raise BadArguments(str(error), usage=USAGE) from None
+    except BadArguments as error:
+        raise BadArguments(error.message, usage=error.usage or USAGE) from None
     hours_raw = values.get("hours")
     if hours_raw is not None:
         hours, _ = _number("hours", str(hours_raw), percent_ok=False)
@@ -166,6 +179,13 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         )
     quorum_raw = values.get("quorum") or preset.get("quorum")
     threshold_raw = values.get("threshold") or preset.get("threshold")
+    if values.get("threshold") and voting.decides_winners(method_options):
+        raise BadArguments(
+            f"threshold= does not apply to method={method}: it elects its winners itself.",
+            usage=USAGE,
+        )
+    if voting.decides_winners(method_options):
+        threshold_raw = None
     hidden_raw = values.get("hidden")
     hidden = (
         parse_flag("hidden", str(hidden_raw))
@@ -183,4 +203,5 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         hidden=hidden,
         profile=profile_name.casefold() if profile_name else None,
         body=body,
+        options=method_options,
     )

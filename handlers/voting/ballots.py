@@ -95,10 +95,11 @@ def validate_selection(method: str, selection: Any, n_choices: int | None = None
     return methods.get(method).validate(selection, n_choices)
 
 
-def validate_choices(choices: Sequence[str]) -> list[str]:
+def validate_choices(choices: Sequence[str], *, max_choices: int = MAX_CHOICES) -> list[str]:
     """Check a proposal's choices; return them stripped and otherwise untouched.
 
-    Refuses (BadArguments with the reason): fewer than 2 or more than 10 choices, an
+    Refuses (BadArguments with the reason): fewer than 2 or more than `max_choices`
+    (10 unless the method allows more: elections take up to 50), an
     empty one, one over 80 characters, two that look the same (casefolded, or equal
     once invisible characters and Unicode compatibility forms are ignored — the
     forgiving match `parse_ballot` uses would otherwise be ambiguous), one containing
@@ -110,8 +111,8 @@ def validate_choices(choices: Sequence[str]) -> list[str]:
     names = [str(c).strip() for c in choices]
     if len(names) < MIN_CHOICES:
         raise BadArguments(f"A proposal needs at least {MIN_CHOICES} choices; got {len(names)}.")
-    if len(names) > MAX_CHOICES:
-        raise BadArguments(f"A proposal has at most {MAX_CHOICES} choices; got {len(names)}.")
+    if len(names) > max_choices:
+        raise BadArguments(f"A proposal has at most {max_choices} choices; got {len(names)}.")
     seen: dict[str, int] = {}
     for number, name in enumerate(names, start=1):
         if not name:

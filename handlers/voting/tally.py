@@ -115,6 +115,9 @@ class TallyResult:
     outcome: str
     rounds: tuple[tuple[float, ...], ...] = ()
     eliminated: tuple[int, ...] = ()
+    multi: bool = False
+    winners: tuple[int, ...] = ()
+    detail: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -142,6 +145,13 @@ class TallyResult:
             "outcome": self.outcome,
             "rounds": [[_r(c) for c in rnd] for rnd in self.rounds],
             "eliminated": list(self.eliminated),
+            # Only methods that decide their own winners add these, so results of the
+            # other methods (and their audit hashes) are exactly what they always were.
+            **(
+                {"winners": list(self.winners), "detail": _rounded(self.detail or {})}
+                if self.multi
+                else {}
+            ),
         }
 
     @classmethod
@@ -169,9 +179,23 @@ class TallyResult:
                 outcome=outcome,
                 rounds=tuple(tuple(float(c) for c in rnd) for rnd in data.get("rounds", ())),
                 eliminated=tuple(int(i) for i in data.get("eliminated", ())),
+                multi="winners" in data,
+                winners=tuple(int(i) for i in data.get("winners", ())),
+                detail=data.get("detail"),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed tally result: {exc}") from None
+
+
+def _rounded(value: Any) -> Any:
+    """A method's detail with every float rounded like the totals (stable hashes)."""
+    if isinstance(value, float):
+        return _r(value)
+    if isinstance(value, dict):
+        return {str(k): _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------- tally
@@ -192,6 +216,9 @@ def tally(
     quorum: Quorum | None = None,
     threshold: float | None = None,
     eligible_power: float | None = None,
+    options: dict[str, Any] | None = None,
+    seed: str = "",
+    preview: bool = False,
 ) -> TallyResult:
     """Count `ballots` — ``(selection, weight)`` pairs, one per voter — for a proposal.
 
@@ -205,6 +232,12 @@ def tally(
     `quorum` (see `Quorum`) is checked against `total_power`, abstentions included;
     no quorum means it is met. `eligible_power` is the power of everyone who could
     vote, used for percent quorums and `turnout`.
+
+    `options` are the method's own (seats=, rule=, budget=, costs); methods that decide
+    their winners themselves (multi-winner, Condorcet) then fill `winners` and `detail`,
+    the threshold does not apply to them, and a count with no winner is a tie. `seed`
+    draws the lots that break their ties. `preview` counts only the per-choice totals
+    (the live card), skipping the full election.
 
     Raises ValueError for malformed input (unknown method, a selection that does not
     fit the method or the choices, negative or non-finite weights, a threshold
@@ -226,7 +259,12 @@ def tally(
     weights = _weights_of(ballots)
     total_power = exact_sum(weights)
     selections = list(map(itemgetter(0), ballots))
-    count = voting.count(selections, weights, k, total_power)
+    if preview:
+        count = voting.count(selections, weights, k, total_power)
+    else:
+        count = voting.count_with(selections, weights, k, total_power, options or {}, seed)
+    if count.multi:
+        return _decided(method, choices, ballots, count, total_power, quorum, eligible_power)
     totals, denominator, contenders = count.totals, count.denominator, count.contenders
     rounds, eliminated = count.rounds, count.eliminated
 
@@ -267,4 +305,42 @@ def tally(
         outcome=outcome,
         rounds=rounds,
         eliminated=eliminated,
+    )
+
+
+def _decided(
+    method: str,
+    choices: Sequence[str],
+    ballots: Sequence[tuple[Selection, float]],
+    count: Any,
+    total_power: float,
+    quorum: Quorum | None,
+    eligible_power: float | None,
+) -> TallyResult:
+    """The outcome of a method that picks its own winners (no threshold)."""
+    quorum_met = quorum is None or quorum.met(total_power, eligible_power)
+    winners = tuple(count.winners)
+    if not ballots or total_power == 0:
+        outcome, winners = "no_votes", ()
+    elif not quorum_met:
+        outcome, winners = "no_quorum", ()
+    elif count.tied:
+        outcome = "tie"
+    else:
+        outcome = "passed"
+    return TallyResult(
+        method=method,
+        choices=tuple(choices),
+        totals=tuple(float(t) for t in count.totals),
+        total_power=total_power,
+        voters=len(ballots),
+        eligible_power=None if eligible_power is None else float(eligible_power),
+        turnout=total_power / eligible_power if eligible_power else None,
+        quorum_met=quorum_met,
+        threshold_met=True,
+        winner=winners[0] if len(winners) == 1 else None,
+        outcome=outcome,
+        multi=True,
+        winners=winners,
+        detail=count.detail if outcome in ("passed", "tie") else None,
     )

@@ -138,6 +138,19 @@ class AuditRepo:
                 yield entry, m["payload"]
                 last = m["seq"]
 
+    async def hash_of(self, kind: str, subject: str) -> str:
+        """The hash of the first entry of `kind` about `subject` ('' if there is none)."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(audit_log.c.hash)
+                    .where(audit_log.c.kind == kind, audit_log.c.subject == subject)
+                    .order_by(audit_log.c.seq)
+                    .limit(1)
+                )
+            ).first()
+        return row[0] if row else ""
+
     async def count(self) -> int:
         async with self.db.read() as conn:
             seq, _ = await self.head(conn)

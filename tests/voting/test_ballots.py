@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from handlers.core.errors import BadArguments, BadBallot
+from handlers.voting import methods
 from handlers.voting.ballots import (
     BASIC_CHOICES,
     METHODS,
@@ -23,6 +24,7 @@ from handlers.voting.ballots import (
     validate_choices,
     validate_selection,
 )
+from handlers.voting.methods.shapes import ChoiceSet, Ranking
 
 YES_NO = ["yes", "no"]
 ABC = ["a", "b", "c"]
@@ -214,9 +216,10 @@ def selections(draw: st.DrawFn, method: str | None = None, k: int = 10) -> tuple
     if method == "single":
         return method, (draw(st.integers(0, k - 1)),)
     picks = draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=k, unique=True))
-    if method == "approval":
+    shape = methods.get(method)
+    if isinstance(shape, ChoiceSet):  # approval, budget
         return method, tuple(sorted(picks))
-    if method == "ranked":
+    if isinstance(shape, Ranking):  # ranked, stv, condorcet
         return method, tuple(picks)
     shares = st.floats(min_value=0, exclude_min=True, allow_infinity=False, allow_nan=False)
     return method, {i: draw(shares) for i in sorted(picks)}

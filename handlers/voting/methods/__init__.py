@@ -11,10 +11,21 @@ from typing import Annotated, Final
 
 from pydantic import AfterValidator
 
-from handlers.voting.methods import approval, basic, quadratic, ranked, single, weighted
+from handlers.voting.methods import (
+    approval,
+    basic,
+    budget,
+    condorcet,
+    quadratic,
+    ranked,
+    single,
+    stv,
+    weighted,
+)
 from handlers.voting.methods.base import Count, Selection, VotingMethod
+from handlers.voting.rules.params import MAX_ELECTION_CHOICES
 
-_MODULES = (single, basic, approval, ranked, weighted, quadratic)
+_MODULES = (single, basic, approval, ranked, weighted, quadratic, stv, condorcet, budget)
 
 METHODS: Final[dict[str, VotingMethod]] = {m.METHOD.name: m.METHOD for m in _MODULES}
 NAMES: Final[tuple[str, ...]] = tuple(METHODS)
@@ -37,4 +48,13 @@ def _known(name: str) -> str:
 MethodName = Annotated[str, AfterValidator(_known)]
 """A setting holding a method name, checked against the table (for pydantic models)."""
 
-__all__ = ["METHODS", "NAMES", "Count", "MethodName", "Selection", "VotingMethod", "get"]
+__all__ = [
+    "MAX_ELECTION_CHOICES",
+    "METHODS",
+    "NAMES",
+    "Count",
+    "MethodName",
+    "Selection",
+    "VotingMethod",
+    "get",
+]

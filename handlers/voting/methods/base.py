@@ -42,6 +42,10 @@ class Count:
     contenders: tuple[int, ...]
     rounds: tuple[tuple[float, ...], ...] = ()
     eliminated: tuple[int, ...] = ()
+    multi: bool = False  # the method itself decides the winners (multi-winner, Condorcet)
+    winners: tuple[int, ...] = ()
+    detail: dict[str, Any] | None = None  # every round, for the result card and the audit
+    tied: bool = False  # a multi count that found no single winner (lots are not drawn)
 
 
 class VotingMethod:
@@ -95,6 +99,58 @@ class VotingMethod:
     ) -> Count:
         """The counting kernel: validated selections and weights → per-choice totals."""
         raise NotImplementedError
+
+    # ---- options beyond the shared ones (seats=, rule=, budget=, …); none by default
+
+    option_keys: ClassVar[tuple[str, ...]] = ()
+
+    def read_options(
+        self, raw: Mapping[str, str], choices: Sequence[str]
+    ) -> tuple[list[str], dict[str, Any]]:
+        """Check this method's /propose options → (choice names, canonical options).
+
+        Raises ValueError with a one-line reason. Methods whose choices carry data (a
+        budget's costs) return the bare names.
+        """
+        if raw:
+            keys = ", ".join(f"{key}=" for key in raw)
+            raise ValueError(f"method={self.name} takes no {keys}")
+        return list(choices), {}
+
+    def decides_winners(self, options: Mapping[str, Any]) -> bool:
+        """Whether this method (with these options) picks its winners itself, so the
+        leader-and-threshold rule does not apply (multi-winner and Condorcet methods)."""
+        return False
+
+    def max_choices(self, options: Mapping[str, Any]) -> int:
+        """How many choices a proposal of this method may have."""
+        return 10
+
+    def describe(self, options: Mapping[str, Any]) -> str:
+        """The options in words for the card's rules line ('' when none)."""
+        return ""
+
+    def choice_label(self, name: str, index: int, options: Mapping[str, Any]) -> str:
+        """A choice as the card lists it (a budget adds its cost)."""
+        return name
+
+    def count_with(
+        self,
+        selections: list[Any],
+        weights: FloatArray,
+        k: int,
+        total_power: float,
+        options: Mapping[str, Any],
+        seed: str,
+    ) -> Count:
+        """The full count with this proposal's options; `seed` draws lots for ties."""
+        return self.count(selections, weights, k, total_power)
+
+    def explain(
+        self, names: Sequence[str], result: Mapping[str, Any], options: Mapping[str, Any]
+    ) -> list[str]:
+        """Lines for the result card beyond the totals (every round, matrix, money)."""
+        return []
 
     def measured(self, leader: int | None) -> int | None:
         """Whose share is measured against the threshold (the leader, by default)."""

@@ -66,8 +66,10 @@ def expected(name: str, engine: str) -> dict[str, Any]:
 
 
 def test_every_fixture_was_made_by_an_earlier_version() -> None:
+    # Every schema version a commit before Alembic wrote (v1, v4 and v7 releases) has a
+    # fixture; versions created since are upgraded by the revision tests from empty.
     versions = {int(name.split("-")[0][1:]) for name in FIXTURE_NAMES}
-    assert {1, 4, LATEST} <= versions and max(versions) <= LATEST
+    assert {1, 4, 7} <= versions and max(versions) <= LATEST
 
 
 async def _check_kept(storage: Storage, old: dict[str, Any]) -> None:

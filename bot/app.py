@@ -36,6 +36,7 @@ from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
 from handlers.core.registry import CommandSpec, Registry
 from handlers.core.types import CardKey, Event, Reply
+from handlers.councils.feature import FEATURE as COUNCILS
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reputation.feature import FEATURE as REPUTATION
@@ -59,6 +60,7 @@ FEATURES: tuple[Feature, ...] = (
     WALLETS,
     ARENA,
     REPUTATION,
+    COUNCILS,
     COMMUNITIES,
     AUDIT,
 )
@@ -198,6 +200,7 @@ def build_deps(
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
         ),
+        councils=settings.councils,
     )
     install_features(deps, features)
     return deps

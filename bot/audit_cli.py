@@ -17,6 +17,11 @@ async def verify_command(settings: Settings) -> int:
         print(
             f"audit OK: {report.entries} entries chained, "
             f"{report.proposals_checked} closed proposals re-tallied and matching"
+            + (
+                f", {report.seatings_checked} council seats matching their elections"
+                if report.seatings_checked
+                else ""
+            )
         )
         return 0
     print(f"audit FAILED after {report.entries} good entries: {report.problems[0]}")

@@ -24,6 +24,7 @@ from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
 from bot.web_settings import WebSettings
 from handlers.core.ratelimit import LimitPolicy
+from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.wallets.policy import WalletPolicy
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
+    councils: CouncilPolicy = Field(default_factory=CouncilPolicy)
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo
+from storage.repos.councils import CouncilRepo
 from storage.repos.delegations import DelegationRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
@@ -39,6 +40,7 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
+    councils: CouncilRepo  # councils, their elections, seats, vetoes and recalls
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -65,13 +67,14 @@ async def open_storage(
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
     ballots = BallotRepo(db, audit, max_batch=max_batch)
+    proposals = ProposalRepo(db, audit, communities, ballots)
     return Storage(
         db=db,
         audit=audit,
         communities=communities,
         members=MemberRepo(db),
         ballots=ballots,
-        proposals=ProposalRepo(db, audit, communities, ballots),
+        proposals=proposals,
         cards=CardRepo(db),
         arena=ArenaRepo(db, audit),
         wallets=WalletRepo(db, audit, max_batch=max_batch),
@@ -81,4 +84,5 @@ async def open_storage(
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        councils=CouncilRepo(db, audit, proposals),
     )

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.councils.audit import CouncilTrail, check_councils
 from handlers.proposals.counting import tally_ballots
 from storage import Storage
 from storage.records import dumps
@@ -24,6 +25,7 @@ from storage.repos.audit import GENESIS, entry_hash
 class VerifyReport:
     entries: int = 0
     proposals_checked: int = 0
+    seatings_checked: int = 0  # council seats re-derived from their elections' results
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -44,6 +46,7 @@ async def verify(storage: Storage) -> VerifyReport:
     """Stops at the first broken link (everything after it is untrustworthy)."""
     report = VerifyReport()
     trails: dict[int, _Trail] = {}
+    councils = CouncilTrail()
     prev, expected = GENESIS, 1
     async for entry, text in storage.audit.entries():
         where = f"audit entry {entry.seq} ({entry.kind} {entry.subject})"
@@ -73,6 +76,8 @@ async def verify(storage: Storage) -> VerifyReport:
         elif entry.kind == "proposal.closed" and payload["proposal"] in trails:
             trails[payload["proposal"]].closed = payload["result"]
             trails[payload["proposal"]].closed_hash = entry.hash
+        elif entry.kind.startswith("council."):
+            councils.add(entry)
     for trail in trails.values():
         if trail.closed is not None:
             report.proposals_checked += 1
@@ -87,6 +92,11 @@ async def verify(storage: Storage) -> VerifyReport:
                 "but the audit log has no closing entry for it"
             )
             return report
+    results = {pid: t.closed for pid, t in trails.items() if t.closed is not None}
+    problem = await check_councils(storage, councils, results)
+    report.seatings_checked = councils.seatings
+    if problem:
+        report.problems.append(problem)
     return report
 
 

@@ -20,6 +20,7 @@ from handlers.core.bus import EventBus
 from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
+from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.voting.strategies import StrategyRegistry
@@ -76,3 +77,4 @@ class Deps:
     arena: ArenaDeps = field(default_factory=ArenaDeps)
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
+    councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults

@@ -34,6 +34,7 @@ __all__ = [
     "ProposalClosed",
     "ProposalOpening",
     "ReactionChanged",
+    "ResultStatus",
 ]
 
 
@@ -83,3 +84,12 @@ class ProposalOpening(DomainEvent):
     """A member is about to open a proposal: checks may refuse it."""
 
     context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class ResultStatus(DomainEvent):
+    """A closed proposal's result card is being drawn: a listener may answer with a short
+    note on what became of the result since (e.g. "subject to veto until …"), one Reply
+    per note; the card appends the notes' texts to its result line."""
+
+    proposal: ProposalRecord

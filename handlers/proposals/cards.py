@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handlers.core.deps import Deps
+from handlers.core.events import ResultStatus
 from handlers.core.markup import bold, code
 from handlers.core.types import Button, CardKey, Reply
 from handlers.proposals.charts import bar_chart
@@ -130,7 +131,8 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
         verdict = "elected: " + ", ".join(proposal.choices[i] for i in winners)
     elif outcome == "passed" and winner is not None:
         verdict = f'passed: "{proposal.choices[winner]}" wins'
-    lines.append(f"Result: {bold(verdict)}")
+    notes = await deps.events.publish(deps, ResultStatus(proposal))  # e.g. a veto window
+    lines.append(f"Result: {bold(verdict)}" + "".join(f" · {n.text}" for n in notes if n.text))
     marked: set[int] = set(winners) if winners else ({winner} if winner is not None else set())
     lines.extend(_totals_lines(proposal.choices, totals, marked))
     voters = result.get("voters", 0)

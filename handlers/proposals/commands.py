@@ -70,6 +70,7 @@ COMMANDS = Registry()
     Param("choices", str, "the choices, separated by |", required=False),
     Param("method", str, f"{', '.join(methods.NAMES[:-1])} or {methods.NAMES[-1]}", False),
     Param("weight", str, "the weighting strategy, e.g. member", required=False),
+    Param("electorate", str, "who votes, e.g. council:<name> (same as weight=)", False),
     Param("hours", str, "how long voting lasts", required=False),
     Param("quorum", str, '"20%" of eligible weight, or a number', required=False),
     Param("threshold", str, "the share the winner needs, e.g. 66%", required=False),

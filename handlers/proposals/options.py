@@ -19,10 +19,19 @@ from handlers.voting.ballots import validate_choices
 
 USAGE = (
     f"/propose <title> | <choice> | <choice> [| …] [method={'|'.join(methods.NAMES)}] "
-    "[weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
-    "[profile=name] [seats=N] [rule=…] [stv_rule=gregory|meek] [budget=B]"
+    "[weight=member] [electorate=council:<name>] [hours=72] [quorum=20%] [threshold=66%] "
+    "[hidden=yes] [profile=name] [seats=N] [rule=…] [stv_rule=gregory|meek] [budget=B]"
 )
-OPTION_KEYS = ("method", "weight", "hours", "quorum", "threshold", "hidden", "profile")
+OPTION_KEYS = (
+    "method",
+    "weight",
+    "electorate",  # the same as weight=, read as who votes (electorate=council:<name>)
+    "hours",
+    "quorum",
+    "threshold",
+    "hidden",
+    "profile",
+)
 METHOD_OPTION_KEYS = ("seats", "rule", "stv_rule", "budget")  # read by the method itself
 MAX_TITLE = 200
 MAX_BODY = 4000
@@ -192,11 +201,15 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         if hidden_raw is not None
         else bool(preset.get("hidden", False))
     )
+    weight = values.get("weight")
+    electorate = values.get("electorate")
+    if weight and electorate and str(weight).strip() != str(electorate).strip():
+        raise BadArguments("Give weight= or electorate=, not both.", usage=USAGE)
     return ProposalDraft(
         title=title,
         choices=tuple(choices),
         method=method,
-        weight=str(values.get("weight") or preset.get("weight") or policy.voting.default_weight),
+        weight=str(weight or electorate or preset.get("weight") or policy.voting.default_weight),
         hours=hours,
         quorum=parse_quorum(str(quorum_raw)) if quorum_raw else None,
         threshold=parse_threshold(threshold_raw) if threshold_raw else None,

@@ -70,6 +70,8 @@ async def weigh_vote(
 ) -> Weight:
     """Own weight plus the delegated power of delegators who have not voted."""
     own = await strategy.weigh(member, proposal)
+    if not getattr(strategy, "delegable", True):  # e.g. a council seat: personal
+        return own
     delegators = await _delegators(deps, member, proposal)
     if not delegators:
         return own

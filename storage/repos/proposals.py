@@ -56,47 +56,52 @@ class ProposalRepo:
 
     async def create(self, new: NewProposal) -> ProposalRecord:
         async with self.db.write() as conn:
-            number = await self.communities.next_proposal_number(conn, new.community_id)
-            values = {
-                "community_id": new.community_id,
-                "number": number,
-                "title": new.title,
-                "body": new.body,
-                "choices": dumps(list(new.choices)),
-                "method": new.method,
-                "strategy": new.strategy,
-                "snapshot": new.snapshot,
-                "quorum": new.quorum,
-                "threshold": new.threshold,
-                "hidden": new.hidden,
-                "profile": new.profile,
-                "author_id": new.author_id,
-                "status": "open",
-                "created_at": new.created_at,
-                "ends_at": new.ends_at,
-                "eligible_power": new.eligible_power,
-                "options": dumps(new.options) if new.options else None,
-            }
-            result = await conn.execute(proposals.insert().values(**values))
-            proposal_id = result.inserted_primary_key[0]  # type: ignore[index]
-            payload = {k: v for k, v in values.items() if k not in ("choices", "options")}
-            payload["choices"] = list(new.choices)
-            if new.options:  # kept in the log so `audit verify` can re-tally with them
-                payload["options"] = new.options
-            payload["id"] = proposal_id
-            await self.audit.append(
-                conn,
-                [
-                    NewEntry(
-                        "proposal.opened",
-                        f"proposal:{proposal_id}",
-                        payload,
-                        new.community_id,
-                        new.created_at,
-                    )
-                ],
-            )
-            return await self._get(conn, proposals.c.id == proposal_id)
+            return await self.create_in(conn, new)
+
+    async def create_in(self, conn: AsyncConnection, new: NewProposal) -> ProposalRecord:
+        """`create` inside the caller's write transaction, so a feature can open a
+        proposal and record what it is for (an election, a veto) atomically."""
+        number = await self.communities.next_proposal_number(conn, new.community_id)
+        values = {
+            "community_id": new.community_id,
+            "number": number,
+            "title": new.title,
+            "body": new.body,
+            "choices": dumps(list(new.choices)),
+            "method": new.method,
+            "strategy": new.strategy,
+            "snapshot": new.snapshot,
+            "quorum": new.quorum,
+            "threshold": new.threshold,
+            "hidden": new.hidden,
+            "profile": new.profile,
+            "author_id": new.author_id,
+            "status": "open",
+            "created_at": new.created_at,
+            "ends_at": new.ends_at,
+            "eligible_power": new.eligible_power,
+            "options": dumps(new.options) if new.options else None,
+        }
+        result = await conn.execute(proposals.insert().values(**values))
+        proposal_id = result.inserted_primary_key[0]  # type: ignore[index]
+        payload = {k: v for k, v in values.items() if k not in ("choices", "options")}
+        payload["choices"] = list(new.choices)
+        if new.options:  # kept in the log so `audit verify` can re-tally with them
+            payload["options"] = new.options
+        payload["id"] = proposal_id
+        await self.audit.append(
+            conn,
+            [
+                NewEntry(
+                    "proposal.opened",
+                    f"proposal:{proposal_id}",
+                    payload,
+                    new.community_id,
+                    new.created_at,
+                )
+            ],
+        )
+        return await self._get(conn, proposals.c.id == proposal_id)
 
     async def _get(self, conn: AsyncConnection, where: Any) -> ProposalRecord:
         row = (await conn.execute(select(proposals).where(where))).one()

@@ -1,0 +1,2 @@
+"""Elected councils: nominations, elections by STV or approval, staggered terms, council
+votes, a veto window on passed proposals, recalls and by-elections."""

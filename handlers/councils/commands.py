@@ -99,7 +99,8 @@ async def create(ctx: Context, text: str) -> list[Reply]:
     if where.is_private:
         raise WrongPlace(
             "Create a council in the community's chat: its elections are posted where it "
-            "is created."
+            "is created.",
+            usage=CREATE_USAGE,
         )
     community = await ctx.community()
     if await deps.storage.councils.by_name(community.id, spec.name) is not None:
@@ -180,7 +181,8 @@ async def check_may_stand(
         if await deps.storage.wallets.active(account.id) is None:
             raise NotEligible(
                 f"Standing for council {council.name} needs a linked wallet: /link <address>, "
-                "then /verify <signature>."
+                "then /verify <signature>.",
+                usage=STAND_USAGE,
             )
     if council.min_reputation:
         community = await ctx.community()
@@ -194,14 +196,16 @@ async def check_may_stand(
         if score < council.min_reputation:
             raise NotEligible(
                 f"Standing for council {council.name} needs a reputation of at least "
-                f"{council.min_reputation:g}; yours is {score:.1f}. See /rep."
+                f"{council.min_reputation:g}; yours is {score:.1f}. See /rep.",
+                usage=STAND_USAGE,
             )
     now = ctx.now()
     start = election.term_start if election.term_start is not None else now
     for seat in await deps.storage.councils.seats(council.id):
         if seat.member_id == candidate.id and seat.ended_at is None and seat.term_end > start:
             raise NotAllowed(
-                f"You already hold a seat on council {council.name} until {when(seat.term_end)}."
+                f"You already hold a seat on council {council.name} until {when(seat.term_end)}.",
+                usage=STAND_USAGE,
             )
 
 

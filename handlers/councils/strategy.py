@@ -44,7 +44,10 @@ class CouncilStrategy:
         """Checked when a proposal opens: the council exists and holds its own votes."""
         council = await self.council(community_id)
         if not council.powers.get("council_votes", True):
-            raise NotAllowed(f"Council {council.name} does not hold votes of its own.")
+            raise NotAllowed(
+                f"Council {council.name} does not hold votes of its own (council_votes=no).",
+                usage=USAGE,
+            )
         return None
 
     async def eligible_power(self, community_id: int) -> float | None:

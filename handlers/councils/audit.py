@@ -172,10 +172,13 @@ def _check_motions(trail: CouncilTrail, results: dict[int, dict[str, Any]]) -> s
         votes = float((result or {}).get("totals", [0.0])[0]) if result else 0.0
         vetoed = result is not None and votes >= float(opened["needed"])
         if bool(decided["vetoed"]) != vetoed:
-            return (
-                f"veto {motion} of proposal {opened['proposal']}: logged as "
-                f"{'vetoed' if decided['vetoed'] else 'not vetoed'}, but {votes:g} of "
-                f"{opened['needed']} votes were cast for it"
+            needed = float(opened["needed"])
+            if decided["vetoed"]:
+                why = f"only {votes:g} of the {needed:g} votes needed were cast for it"
+            else:
+                why = f"its {votes:g} votes for it reached the {needed:g} needed"
+            return f"veto {motion} of proposal {opened['proposal']}: logged as " + (
+                f"{'vetoed' if decided['vetoed'] else 'not vetoed'}, but {why}"
             )
     for motion, decided in trail.recall_decisions.items():
         opened = trail.recalls.get(motion)

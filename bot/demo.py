@@ -1,9 +1,13 @@
-"""`govbot demo`: a scripted community plays one proposal of each method, then elects a
-council of two by STV and splits a grant budget by Equal Shares.
+"""`govbot demo`: a scripted community plays one proposal of each method, splits a grant
+budget by Equal Shares, then creates a council: members stand, the clock moves through
+nominations and an STV election, the winners are seated, and the council vetoes a
+treasury proposal.
 
 It drives the real console adapter (the same handlers every platform uses) with a
 script on a fresh database in the output folder, prints the transcript, writes the
-result charts there, and finishes with the audit verification.
+result charts there, and finishes with the audit verification. Time is a manual clock:
+a script line `~wait <hours> <why>` moves it and runs the scheduled jobs, as
+`govbot run` would when that much time had passed.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import io
 import sys
 from pathlib import Path
 
-from bot.app import build_core
+from bot.adapters.console import ConsoleAdapter
+from bot.app import Core, build_core
 from bot.settings import Settings
 from handlers.audit.verify import verify
+from handlers.core.ports import ManualClock
 
 SCRIPT = """\
 /help vote
@@ -83,27 +89,73 @@ Thanks everyone, results below.
 /rep alice
 /top
 /as admin
-/propose Steering council | ann | bob | cyd | dee | eve method=stv seats=2
+/council create Stewards seats=2 term=90 method=stv veto_profiles=treasury veto_hours=24
 /propose Q1 grants | evals 4000 | hosting 2500 | red-teaming 3000 method=budget budget=6000
-/as alice
-/vote 7 ann > bob > cyd
-/vote 8 evals, hosting
+/as ann
+/stand Stewards
 /as bob
-/vote 7 ann > cyd
-/vote 8 evals
+/stand Stewards
+/as cyd
+/stand Stewards
+/stand Stewards
+/as dee
+/stand Stewards
+/as alice
+/vote 7 evals, hosting
+/as bob
+/vote 7 evals
 /as carol
-/vote 7 cyd > dee
-/vote 8 hosting, red-teaming
+/vote 7 hosting, red-teaming
 /as dave
-/vote 7 dee > cyd
-/vote 8 red-teaming
+/vote 7 red-teaming
 /as erin
-/vote 7 eve > ann
-/vote 8 evals, red-teaming
+/vote 7 evals, red-teaming
 /as admin
 /close 7
-/close 8
+~wait 49 nominations close: the election opens with the four candidates
+/as alice
+/vote 8 ann > bob > cyd
+/as bob
+/vote 8 ann > cyd
+/as carol
+/vote 8 cyd > dee
+/as dave
+/vote 8 dee > cyd
+/as erin
+/vote 8 cyd > ann
+~wait 72 the election closes: the winners take their seats
+/council Stewards
+/as admin
+/propose Buy a GPU node | yes | no profile=treasury
+/as alice
+/vote 9 yes
+/as bob
+/vote 9 yes
+/as carol
+/vote 9 yes
+/as admin
+/close 9
+~wait 1 the council's veto vote is posted
+/as ann
+/vote 10 for
+/as cyd
+/vote 10 for
+~wait 24 the veto window ends
+/proposal 9
 """
+
+
+async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: str) -> None:
+    """Each line as typed in the console; `~wait <hours> <why>` lets time pass."""
+    for line in script.splitlines():
+        if line.startswith("~wait "):
+            _, hours, *why = line.split()
+            clock.advance(float(hours) * 3600)
+            unit = "hour" if float(hours) == 1 else "hours"
+            print(f"  … {hours} {unit} later: {' '.join(why)}", flush=True)
+            await core.close_due()  # the scheduled jobs, as `govbot run` runs them
+            continue
+        await console.handle_line(line)
 
 
 async def run_demo(settings: Settings, out: Path) -> int:
@@ -118,13 +170,12 @@ async def run_demo(settings: Settings, out: Path) -> int:
             "charts_dir": out / "charts",
         }
     )
-    core = await build_core(settings)
+    clock = ManualClock()
+    core = await build_core(settings, clock=clock)
     try:
-        from bot.adapters.console import ConsoleAdapter
-
-        console = ConsoleAdapter(core, stdin=io.StringIO(SCRIPT), stdout=sys.stdout)
+        console = ConsoleAdapter(core, stdin=io.StringIO(""), stdout=sys.stdout)
         core.adapters["console"] = console
-        await console.run()
+        await play(core, console, clock, SCRIPT)
         report = await verify(core.storage)
     finally:
         await core.close()
@@ -134,7 +185,8 @@ async def run_demo(settings: Settings, out: Path) -> int:
     if report.ok:
         print(
             f"Audit:    OK — {report.entries} entries chained, "
-            f"{report.proposals_checked} results re-tallied from the log"
+            f"{report.proposals_checked} results re-tallied from the log, "
+            f"{report.seatings_checked} council seats matching their election"
         )
         return 0
     print(f"Audit:    FAILED — {report.problems[0]}")

@@ -91,6 +91,7 @@ council_candidacies = Table(
     Column("election_id", Integer, ForeignKey("council_elections.id"), nullable=False),
     Column("member_id", Integer, ForeignKey("members.id"), nullable=False),
     Column("name", String(200), nullable=False),
+    Column("seq", Integer, nullable=False),  # the order they stood in: the ballot's order
     Column("stood_at", Float, nullable=False),
     Column("withdrawn_at", Float),
     PrimaryKeyConstraint("election_id", "member_id"),

@@ -30,7 +30,7 @@ from storage.repos.councils import SeatRecord
 class _Election:
     council: int
     opened: dict[str, Any]
-    standing: dict[int, tuple[float, int]] = field(default_factory=dict)  # member → order key
+    standing: dict[int, str] = field(default_factory=dict)  # member → name, in stood order
     vote: dict[str, Any] | None = None
     seated: list[dict[str, Any]] = field(default_factory=list)
     closed: dict[str, Any] | None = None
@@ -66,7 +66,7 @@ class CouncilTrail:
         elif kind == "council.candidate" and p["election"] in self.elections:
             standing = self.elections[p["election"]].standing
             standing.pop(p["member"], None)  # stood again after withdrawing: at the back
-            standing[p["member"]] = (entry.at, p["member"])
+            standing[p["member"]] = p["name"]
         elif kind == "council.withdrawn" and p["election"] in self.elections:
             self.elections[p["election"]].standing.pop(p["member"], None)
         elif kind == "council.election_opened" and p["election"] in self.elections:
@@ -97,8 +97,9 @@ class CouncilTrail:
             self.recall_decisions[p["motion"]] = p
 
 
-def _in_order(standing: dict[int, tuple[float, int]]) -> list[int]:
-    return [member for member, _ in sorted(standing.items(), key=lambda item: item[1])]
+def _in_order(standing: dict[int, str]) -> list[int]:
+    """Who was standing, in the order they stood (the log is in commit order)."""
+    return list(standing)
 
 
 def _expected_seats(

@@ -104,8 +104,8 @@ async def open_vetoes(deps: Deps, proposal: ProposalRecord, now: float) -> None:
         ) -> list[Notice]:
             text = (
                 f"#{proposal.number} {proposal.title} passed, subject to veto by council "
-                f"{council.name} until {when(veto.ends_at)}: members vote on #{veto.number} "
-                f"({needed} of {seated} votes for veto it)."
+                f"{council.name} until {when(veto.ends_at)}: its members vote on "
+                f"#{veto.number}; a veto needs {needed} of the {seated} seats."
             )
             return [Notice("text", text), Notice("card", proposal_id=veto.id)]
 

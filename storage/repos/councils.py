@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
@@ -587,7 +587,7 @@ class CouncilRepo:
         query = select(council_candidacies).where(council_candidacies.c.election_id == election_id)
         if active:
             query = query.where(council_candidacies.c.withdrawn_at.is_(None))
-        query = query.order_by(council_candidacies.c.stood_at, council_candidacies.c.member_id)
+        query = query.order_by(council_candidacies.c.seq)
         async with self.db.read() as conn:
             return [
                 CandidacyRecord(r.election_id, r.member_id, r.name, r.stood_at, r.withdrawn_at)
@@ -626,10 +626,22 @@ class CouncilRepo:
             )
             if standing is not None:
                 return "full"
+            seq = 1 + int(
+                await conn.scalar(
+                    select(func.coalesce(func.max(council_candidacies.c.seq), 0)).where(
+                        council_candidacies.c.election_id == election_id
+                    )
+                )
+                or 0
+            )
             if row is None:
                 await conn.execute(
                     council_candidacies.insert().values(
-                        election_id=election_id, member_id=member_id, name=name, stood_at=at
+                        election_id=election_id,
+                        member_id=member_id,
+                        name=name,
+                        seq=seq,
+                        stood_at=at,
                     )
                 )
             else:  # stood, withdrew, stands again: at the back of the list
@@ -639,7 +651,7 @@ class CouncilRepo:
                         council_candidacies.c.election_id == election_id,
                         council_candidacies.c.member_id == member_id,
                     )
-                    .values(name=name, stood_at=at, withdrawn_at=None)
+                    .values(name=name, seq=seq, stood_at=at, withdrawn_at=None)
                 )
             council = await self._council(conn, election.council_id)
             payload = {"election": election_id, "member": member_id, "name": name}

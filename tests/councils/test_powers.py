@@ -63,7 +63,7 @@ async def test_a_passed_treasury_proposal_can_be_vetoed_by_two_thirds(
     ) in closed
     posted = await later(core, clock, 1)
     assert "#1 Spend 10k on GPUs passed, subject to veto by council Stewards" in posted
-    assert "members vote on #2 (2 of 3 votes for veto it)" in posted
+    assert "its members vote on #2; a veto needs 2 of the 3 seats" in posted
     assert "#2 Veto #1 Spend 10k on GPUs · open" in to_plain(posted)
     outsider = await run_command(core, "v1", "/vote 2 for")
     assert is_refusal(outsider)

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("election_id", sa.Integer, sa.ForeignKey("council_elections.id"), nullable=False),
         sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id"), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("stood_at", sa.Float, nullable=False),
         sa.Column("withdrawn_at", sa.Float),
         sa.PrimaryKeyConstraint("election_id", "member_id"),

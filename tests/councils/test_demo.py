@@ -1,0 +1,28 @@
+"""`govbot demo` creates a council, stands candidates, moves the clock through the
+election, seats the winners and vetoes a treasury proposal; its audit verifies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.demo import run_demo
+from bot.settings import load_settings
+
+
+async def test_the_demo_elects_and_seats_a_council(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await run_demo(load_settings(), tmp_path / "out")
+    out = capsys.readouterr().out
+    assert code == 0, out[-2000:]
+    assert "govbot: Council Stewards created: it has no members until its first election." in out
+    assert "… 49 hours later: nominations close" in out
+    assert "Nominations for council Stewards closed: 4 candidates for 2 seats. Vote on #8" in out
+    assert "Choices: 1. ann  2. bob  3. cyd  4. dee" in out  # the order they stood in
+    assert "govbot: Council Stewards: elected on #8: ann (until" in out
+    assert "Members (2 of 2 seats held)" in out
+    assert "subject to veto by council Stewards until" in out
+    assert 'Result: passed: "yes" wins · vetoed by council Stewards (#10)' in out
+    assert "2 council seats matching their election" in out

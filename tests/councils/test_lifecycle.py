@@ -114,8 +114,8 @@ async def test_too_few_candidates_extend_once_then_seat_who_stood(
     posted = await later(core, clock, 24 * HOUR)
     closes = clock.now() + 24 * HOUR
     assert (
-        f"Only 1 candidate for 3 seats on council Board: nominations are extended once, until {when(closes)}"
-        in posted
+        "Only 1 candidate for 3 seats on council Board: nominations are extended once, "
+        f"until {when(closes)}" in posted
     )
     await stand_all(core, "Board", "bob")
     posted = await later(core, clock, 24 * HOUR)

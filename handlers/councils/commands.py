@@ -20,6 +20,7 @@ from handlers.councils.elections import (
 from handlers.councils.motions import new_recall_proposal
 from handlers.councils.show import council_text, councils_text, powers_line
 from handlers.councils.spec import CREATE_USAGE, SET_USAGE, read_create, read_set
+from handlers.councils.strategy import CouncilStrategy
 from handlers.proposals.cards import proposal_card, when
 from handlers.reputation.service import ReputationService
 from storage.records import MemberRecord
@@ -88,7 +89,8 @@ async def create(ctx: Context, text: str) -> list[Reply]:
         raise NotAllowed("Only admins can create councils.", usage=CREATE_USAGE)
     deps = ctx.deps
     spec = read_create(text, deps.policy, deps.councils)
-    electorate = deps.strategies.parse(spec.electorate).spec  # unknown ones are refused
+    strategy = deps.strategies.parse(spec.electorate)  # unknown ones are refused
+    electorate = strategy.spec
     if electorate.casefold() == f"council:{spec.name}".casefold():
         raise BadArguments(
             f"Council {spec.name} cannot elect itself: it has no members before its first "
@@ -103,6 +105,8 @@ async def create(ctx: Context, text: str) -> list[Reply]:
             usage=CREATE_USAGE,
         )
     community = await ctx.community()
+    if isinstance(strategy, CouncilStrategy):  # another council elects this one: it must exist
+        await strategy.council(community.id)
     if await deps.storage.councils.by_name(community.id, spec.name) is not None:
         raise BadArguments(f"There is already a council called {spec.name}.", usage=CREATE_USAGE)
     member = await ctx.member()

@@ -51,6 +51,12 @@ CREATE = "/council create Stewards seats=3 term=30 method=stv nomination=24 voti
             "/council create Stewards seats=3 term=30 method=stv electorate=council:Stewards",
             "cannot elect itself",
         ),
+        (
+            "/council create Stewards seats=3 term=30 method=stv electorate=council:Board",
+            'no council "Board"',
+        ),
+        ("/council create Stewards seats=3 term=nan method=stv", "term= takes a number"),
+        ("/council create Stewards seats=3 term=1e9 method=stv", "term= is at most"),
         ("/council create Stewards seats=3 term=30 method=stv require_wallet=maybe", "yes or no"),
         ("/council create Stewards seats=3 term=30 method=stv min_reputation=-1", "negative"),
         ("/council create Stewards seats=3 term=30 method=stv veto_profiles=grants", "no profile"),

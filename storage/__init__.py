@@ -11,6 +11,7 @@ from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo
+from storage.repos.council_motions import CouncilMotionRepo
 from storage.repos.councils import CouncilRepo
 from storage.repos.delegations import DelegationRepo
 from storage.repos.identity import IdentityRepo
@@ -40,7 +41,8 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
-    councils: CouncilRepo  # councils, their elections, seats, vetoes and recalls
+    councils: CouncilRepo  # councils, their elections, candidacies and seats
+    council_motions: CouncilMotionRepo  # vetoes and recalls
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -85,4 +87,5 @@ async def open_storage(
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
         councils=CouncilRepo(db, audit, proposals),
+        council_motions=CouncilMotionRepo(db, audit, proposals),
     )

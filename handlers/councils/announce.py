@@ -14,7 +14,7 @@ from handlers.communities.fanout import copies_elsewhere
 from handlers.core.deps import Deps
 from handlers.core.types import Reply, Where
 from handlers.proposals.cards import card_key, proposal_card
-from storage.repos.councils import CouncilRecord, NoticeRecord
+from storage.repos.council_records import CouncilRecord, NoticeRecord
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from typing import Any
 from handlers.councils.terms import DAY, cohort_sizes, ranked_winners, veto_needed
 from storage import Storage
 from storage.records import AuditEntry
-from storage.repos.councils import SeatRecord
+from storage.repos.council_records import SeatRecord
 
 
 @dataclass
@@ -247,7 +247,7 @@ async def check_councils(
             ended is not None and row.end_reason != ended[0]
         ):
             return f"council seat {seat_id}: how it ended differs from the audit log"
-    for motion in await storage.councils.motions():
+    for motion in await storage.council_motions.motions():
         decided = (
             trail.veto_decisions.get(motion.id)
             if motion.kind == "veto"

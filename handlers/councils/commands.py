@@ -24,7 +24,7 @@ from handlers.councils.strategy import CouncilStrategy
 from handlers.proposals.cards import proposal_card, when
 from handlers.reputation.service import ReputationService
 from storage.records import MemberRecord
-from storage.repos.councils import CouncilRecord, ElectionRecord, NewCouncil, Place
+from storage.repos.council_records import CouncilRecord, ElectionRecord, NewCouncil, Place
 
 COUNCIL_USAGE = f"/council [name] · {CREATE_USAGE} · {SET_USAGE}"
 STAND_USAGE = "/stand <council>"
@@ -313,7 +313,7 @@ async def recall(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         )
     author = await ctx.member()
     new = await new_recall_proposal(ctx.deps, found, target.display_name, author.id, now)
-    opened = await ctx.deps.storage.councils.open_recall(found.id, seat, new, at=now)
+    opened = await ctx.deps.storage.council_motions.open_recall(found.id, seat, new, at=now)
     if opened is None:
         raise NotAllowed(
             f"A recall of {target.display_name} is already being voted on.", usage=RECALL_USAGE

@@ -31,7 +31,7 @@ from handlers.proposals.options import build_draft
 from handlers.voting.methods.parsing import loose_key
 from handlers.voting.rules.params import MAX_ELECTION_CHOICES
 from storage.records import ProposalRecord
-from storage.repos.councils import (
+from storage.repos.council_records import (
     CouncilRecord,
     ElectionRecord,
     NewElection,

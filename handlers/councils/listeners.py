@@ -27,7 +27,7 @@ async def on_proposal_closed(deps: Deps, event: ProposalClosed) -> None:
         if council is not None:
             await seat_from_result(deps, council, election, proposal, now)
         return
-    motion = await storage.motion_by_proposal(proposal.id)
+    motion = await deps.storage.council_motions.motion_by_proposal(proposal.id)
     if motion is not None:
         if motion.kind == "veto":
             await decide_veto(deps, motion, proposal, now)
@@ -43,7 +43,8 @@ async def on_result_status(deps: Deps, event: ResultStatus) -> list[Reply] | Non
     proposal = event.proposal
     storage = deps.storage.councils
     notes: list[str] = []
-    for motion in await storage.vetoes_of(proposal.id):
+    motions = deps.storage.council_motions
+    for motion in await motions.vetoes_of(proposal.id):
         council = await storage.get(motion.council_id)
         veto = await deps.storage.proposals.by_id(motion.proposal_id)
         if council is None or veto is None:
@@ -57,7 +58,7 @@ async def on_result_status(deps: Deps, event: ResultStatus) -> list[Reply] | Non
             notes.append(f"vetoed by council {council.name} (#{veto.number})")
         else:
             notes.append(f"final: council {council.name} did not veto it (#{veto.number})")
-    own = await storage.motion_by_proposal(proposal.id)
+    own = await motions.motion_by_proposal(proposal.id)
     if own is not None and own.kind == "veto" and own.status != "open":
         votes, needed = veto_votes(proposal), float(own.needed or 0)
         decided = "veto carried" if own.status == "carried" else "no veto"

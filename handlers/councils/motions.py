@@ -22,7 +22,7 @@ from handlers.councils.terms import HOUR, council_lead, veto_needed
 from handlers.proposals.cards import when
 from handlers.proposals.options import build_draft
 from storage.records import ProposalRecord
-from storage.repos.councils import (
+from storage.repos.council_records import (
     CouncilRecord,
     ElectionRecord,
     MotionRecord,
@@ -109,7 +109,7 @@ async def open_vetoes(deps: Deps, proposal: ProposalRecord, now: float) -> None:
             )
             return [Notice("text", text), Notice("card", proposal_id=veto.id)]
 
-        await deps.storage.councils.open_veto(
+        await deps.storage.council_motions.open_veto(
             council.id, proposal, new, needed=needed, seats=seated, notices=notices, at=now
         )
 
@@ -140,7 +140,7 @@ async def decide_veto(deps: Deps, motion: MotionRecord, veto: ProposalRecord, no
             f"#{subject.number} {subject.title} is final: council {council.name} did not "
             f"veto it ({votes:g} for, {needed:g} needed, #{veto.number})."
         )
-    await deps.storage.councils.decide_veto(
+    await deps.storage.council_motions.decide_veto(
         motion.id,
         vetoed=vetoed,
         votes_for=votes,
@@ -237,7 +237,7 @@ async def decide_recall(
             )
         return [Notice("text", text)]
 
-    await deps.storage.councils.decide_recall(
+    await deps.storage.council_motions.decide_recall(
         motion.id, carried=carried, by_election=by_election, notices=notices, at=now
     )
 

@@ -13,6 +13,7 @@ processes run this job on one database.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 
 from handlers.core.deps import Deps
@@ -28,32 +29,55 @@ from handlers.councils.elections import (
 from handlers.councils.motions import by_election_text, decide_recall, decide_veto
 from handlers.councils.terms import HOUR, council_lead, next_regular
 from handlers.proposals.cards import when
-from storage.repos.councils import CouncilRecord, ElectionRecord, Notice, SeatRecord
+from storage.repos.council_records import CouncilRecord, ElectionRecord, Notice, SeatRecord
 
 log = logging.getLogger(__name__)
 
 
 async def run_councils(deps: Deps) -> list[Reply]:
+    """One run: every council's due steps, undecided motions, then the notices.
+
+    Councils, elections and open seats are read once for all councils, so a run with
+    nothing due costs three queries (plus one per election being voted on), however
+    many councils there are; a council with something due re-reads its own rows."""
     now = deps.clock.now()
-    for council in await deps.storage.councils.every():
+    storage = deps.storage.councils
+    elections: dict[int, list[ElectionRecord]] = defaultdict(list)
+    for election in await storage.all_elections():
+        elections[election.council_id].append(election)
+    seats: dict[int, list[SeatRecord]] = defaultdict(list)
+    for seat in await storage.open_seats():
+        seats[seat.council_id].append(seat)
+    for council in await storage.every():
         try:
-            await advance(deps, council, now)
+            await advance(deps, council, elections[council.id], seats[council.id], now)
         except Exception:  # one council's trouble must not stall the others
             log.exception("council job failed council=%s", council.id)
     await settle_motions(deps, now)
     return await post_notices(deps)
 
 
-async def advance(deps: Deps, council: CouncilRecord, now: float) -> None:
-    await end_terms(deps, council, now)
+async def advance(
+    deps: Deps,
+    council: CouncilRecord,
+    elections: list[ElectionRecord],
+    open_seats: list[SeatRecord],
+    now: float,
+) -> None:
     storage = deps.storage.councils
-    for election in await storage.elections(council.id):
+    due = [s for s in open_seats if s.term_end <= now]
+    if due:
+        await end_terms(deps, council, due, now)
+    changed = False
+    for election in elections:
         if election.status == "nominating" and (election.nomination_closes or 0) <= now:
             await close_nominations(deps, council, election, now)
+            changed = True
         elif election.status == "voting" and election.proposal_id is not None:
             proposal = await deps.storage.proposals.by_id(election.proposal_id)
             if proposal is not None and proposal.status == "closed":
                 await seat_from_result(deps, council, election, proposal, now)
+                changed = True
             elif proposal is not None and proposal.status == "cancelled":
                 text = (
                     f"The election #{proposal.number} for council {council.name} was "
@@ -62,21 +86,14 @@ async def advance(deps: Deps, council: CouncilRecord, now: float) -> None:
                 await storage.fail_election(
                     election.id, "cancelled", [Notice("text", text)], at=now
                 )
-    await open_next(deps, council, await storage.elections(council.id), now)
+                changed = True
+    if changed:
+        elections = await storage.elections(council.id)
+    await open_next(deps, council, elections, now)
 
 
-async def end_terms(deps: Deps, council: CouncilRecord, now: float) -> None:
-    async def names(seats: list[SeatRecord]) -> dict[int, str]:
-        return await deps.storage.members.names({s.member_id for s in seats})
-
-    due = [
-        s
-        for s in await deps.storage.councils.seats(council.id)
-        if s.ended_at is None and s.term_end <= now
-    ]
-    if not due:
-        return
-    known = await names(due)
+async def end_terms(deps: Deps, council: CouncilRecord, due: list[SeatRecord], now: float) -> None:
+    known = await deps.storage.members.names({s.member_id for s in due})
 
     def notices(ended: list[SeatRecord]) -> list[Notice]:
         who = ", ".join(known.get(s.member_id, f"member {s.member_id}") for s in ended)
@@ -130,7 +147,7 @@ def announce_nomination(council: CouncilRecord) -> Callable[[ElectionRecord], li
 
 async def settle_motions(deps: Deps, now: float) -> None:
     """Motions whose proposal closed or was cancelled without the listener deciding them."""
-    for motion in await deps.storage.councils.motions(status="open"):
+    for motion in await deps.storage.council_motions.motions(status="open"):
         proposal = await deps.storage.proposals.by_id(motion.proposal_id)
         if proposal is None or proposal.status == "open":
             continue

@@ -9,7 +9,7 @@ from handlers.councils.motions import recall_threshold, veto_hours
 from handlers.councils.terms import cohort_sizes, council_lead, next_regular
 from handlers.proposals.cards import when
 from handlers.voting.methods.approval import RULE_NAMES
-from storage.repos.councils import CouncilRecord, ElectionRecord
+from storage.repos.council_records import CouncilRecord, ElectionRecord
 
 STATUS_WORDS = {"carried": "carried", "failed": "failed", "open": "open"}
 
@@ -131,7 +131,7 @@ async def council_text(deps: Deps, council: CouncilRecord) -> str:
             else:
                 outcome = "elected " + (", ".join(seated) or "nobody")
             lines.append(f"  {when(e.finished_at or e.created_at)} {what} {link}: {outcome}")
-    motions = await storage.motions(council.id)
+    motions = await deps.storage.council_motions.motions(council.id)
     for m in motions[-5:]:
         own = await deps.storage.proposals.by_id(m.proposal_id)
         number = f"#{own.number}" if own is not None else "?"

@@ -16,7 +16,7 @@ from handlers.core.deps import Deps
 from handlers.core.errors import BadArguments, NotAllowed, NotEligible, NotFound
 from handlers.voting.strategies import Weight
 from storage.records import MemberRecord, ProposalRecord
-from storage.repos.councils import CouncilRecord
+from storage.repos.council_records import CouncilRecord
 
 PREFIX = "council"
 USAGE = "weight=council:<name> — only that council's seated members vote"

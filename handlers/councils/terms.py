@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from storage.repos.councils import CouncilRecord, ElectionRecord, Placement
+from storage.repos.council_records import CouncilRecord, ElectionRecord, Placement
 
 HOUR = 3600.0
 DAY = 86400.0

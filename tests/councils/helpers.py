@@ -11,7 +11,7 @@ from bot.app import Core
 from handlers.core.ports import ManualClock
 from handlers.core.types import Reply
 from storage import schema
-from storage.repos.councils import CouncilRecord, SeatRecord
+from storage.repos.council_records import CouncilRecord, SeatRecord
 from storage.schema_councils import COUNCIL_TABLES
 from tests.conftest import is_refusal, run_command, texts
 

@@ -82,8 +82,18 @@ class _Walk:
     def feed(self, entry: LogEntry) -> None:
         where = entry.place
         if entry.index != self.expected:
-            if entry.line is None or entry.index > self.expected:
+            if entry.line is None:
                 self.fail(f"{where}: expected entry {self.expected}; entries are missing")
+            if self.expected == 1:
+                self.fail(
+                    f"{where}: the log starts at entry {entry.index}; verifying needs it "
+                    "from entry 1 (download it without since=)"
+                )
+            if entry.index > self.expected:
+                self.fail(
+                    f"{where}: expected entry {self.expected}; "
+                    "entries are missing or out of order"
+                )
             self.fail(f"{where}: expected entry {self.expected}; entries are out of order")
         if entry.prev != self.prev:
             self.fail(f"{where}: its link to the previous entry is broken")

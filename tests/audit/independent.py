@@ -67,7 +67,7 @@ def check(text: str) -> Outcome:
             line = json.loads(raw)
         except ValueError:
             return bad("not JSON")
-        if not isinstance(line, dict) or not FIELDS <= set(line):
+        if not isinstance(line, dict) or not set(line) >= FIELDS:
             return bad("missing fields")
         if line["index"] != expected:
             return bad(f"index {line['index']}, expected {expected}")

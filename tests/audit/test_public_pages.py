@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -85,7 +84,7 @@ async def test_community_page_shows_proposals_arena_reputation_and_the_log(site)
     reputation = text.split("Reputation")[-1]
     assert "bob" in reputation and "alice" in reputation
     head, digest = await core.storage.audit.tip()
-    assert f'href="/c/1/audit.jsonl"' in page and digest in text and f"{head} entries" in text
+    assert 'href="/c/1/audit.jsonl"' in page and digest in text and f"{head} entries" in text
 
 
 async def test_hostile_titles_and_names_are_escaped(site) -> None:

@@ -91,8 +91,7 @@ class _Walk:
                 )
             if entry.index > self.expected:
                 self.fail(
-                    f"{where}: expected entry {self.expected}; "
-                    "entries are missing or out of order"
+                    f"{where}: expected entry {self.expected}; entries are missing or out of order"
                 )
             self.fail(f"{where}: expected entry {self.expected}; entries are out of order")
         if entry.prev != self.prev:

@@ -23,7 +23,8 @@ from handlers.voting.ballots import decode_selection, format_selection
 from storage.records import CommunityRecord, ProposalRecord
 
 TOP_N = 10
-LISTED = 50
+LISTED = 50  # proposals per status on the community page
+BALLOTS_SHOWN = 1000  # on a proposal's page; every ballot is in the log and the export
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ async def proposal_view(
     deps: Deps, community: CommunityRecord, proposal: ProposalRecord, *, with_ballots: bool
 ) -> ProposalView:
     """One proposal as the page shows it (with its ballots on the proposal's own page)."""
-    stored = await deps.storage.public.ballots(proposal.id)
+    count = await deps.storage.public.ballot_count(proposal.id)
     hidden_open = proposal.hidden and proposal.status == "open"
     bars: list[Bar] = []
     verdict = turnout = None
@@ -143,7 +144,7 @@ async def proposal_view(
     names_shown = not ballots_private(deps.audit.public, community.settings)
     ballots: list[dict[str, Any]] = []
     if with_ballots and not hidden_open:
-        for ballot in stored:
+        for ballot in await deps.storage.public.ballots(proposal.id, limit=BALLOTS_SHOWN):
             try:
                 selection = decode_selection(proposal.method, ballot.selection)
                 choice = format_selection(proposal.method, proposal.choices, selection)
@@ -174,7 +175,7 @@ async def proposal_view(
         turnout=turnout,
         rounds=rounds,
         result_hash=proposal.result_hash,
-        ballot_count=len(stored),
+        ballot_count=count,
         ballots=ballots,
         names_shown=names_shown,
     )

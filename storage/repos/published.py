@@ -91,7 +91,16 @@ class PublicRepo:
             row = (await conn.execute(query)).first()
         return ProposalRecord.from_row(row) if row else None
 
-    async def ballots(self, proposal_id: int) -> list[PublicBallot]:
+    async def ballot_count(self, proposal_id: int) -> int:
+        async with self.db.read() as conn:
+            total = await conn.scalar(
+                select(func.count())
+                .select_from(ballots)
+                .where(ballots.c.proposal_id == proposal_id)
+            )
+        return int(total or 0)
+
+    async def ballots(self, proposal_id: int, *, limit: int | None = None) -> list[PublicBallot]:
         """A proposal's counted ballots with their voters' display names, oldest first."""
         query = (
             select(
@@ -107,6 +116,8 @@ class PublicRepo:
             .where(ballots.c.proposal_id == proposal_id)
             .order_by(ballots.c.cast_at, ballots.c.member_id)
         )
+        if limit is not None:
+            query = query.limit(limit)
         async with self.db.read() as conn:
             rows = await conn.execute(query)
             return [

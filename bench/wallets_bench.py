@@ -40,7 +40,7 @@ async def _verifications() -> float:
                 account = Account.create()
                 actor = Actor("console", f"m{i}", f"m{i}")
                 replies = await core.dispatch(Event(actor, where, Command("link", account.address)))
-                record = await core.storage.wallets.nonce(replies[0].meta["nonce"])
+                record = await core.storage.nonces.nonce(replies[0].meta["nonce"])
                 assert record is not None
                 signature = account.sign_message(encode_defunct(text=record.message)).signature
                 events.append(Event(actor, where, Command("verify", "0x" + signature.hex())))

@@ -11,8 +11,10 @@ from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo
+from storage.repos.delegations import DelegationRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
+from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
 from storage.repos.published import PublicRepo
 from storage.repos.reputation import ReputationRepo
@@ -31,7 +33,9 @@ class Storage:
     proposals: ProposalRepo
     cards: CardRepo
     arena: ArenaRepo
-    wallets: WalletRepo
+    wallets: WalletRepo  # links
+    nonces: NonceRepo
+    delegations: DelegationRepo
     contributions: ContributionRepo
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
@@ -73,6 +77,8 @@ async def open_storage(
         cards=CardRepo(db),
         arena=ArenaRepo(db, audit),
         wallets=WalletRepo(db, audit, max_batch=max_batch),
+        nonces=NonceRepo(db, max_batch=max_batch),
+        delegations=DelegationRepo(db, audit, max_batch=max_batch),
         contributions=ContributionRepo(db, audit),
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),

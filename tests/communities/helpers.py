@@ -59,7 +59,7 @@ async def link_as(core: Core, who: Actor, where: Where, account: Any) -> list[Re
     replies = await send_as(core, who, where, f"/link {account.address}")
     nonce = replies[0].meta.get("nonce")
     assert nonce, replies[0].text
-    record = await core.storage.wallets.nonce(nonce)
+    record = await core.storage.nonces.nonce(nonce)
     assert record is not None
     signature = account.sign_message(encode_defunct(text=record.message)).signature.hex()
     return await send_as(core, who, where, f"/verify 0x{signature.removeprefix('0x')}")

@@ -12,7 +12,7 @@ closes both proposals, and the database is checked against every receipt printed
 * no (proposal, member) pair has two ballots, and the ballots table is exactly the last
   logged ballot of each member;
 * the audit chain verifies and the closing tallies re-count from the log
-  (`handlers.audit.verify.verify`, what `govbot audit verify` runs).
+  (`handlers.audit.verify`, what `govbot audit verify` runs).
 """
 
 from __future__ import annotations

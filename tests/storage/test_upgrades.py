@@ -183,7 +183,7 @@ async def test_todays_commands_work_on_an_upgraded_database(
         assert not is_refusal(replies) and "Vote recorded on #2" in replies[0].text
         account = Account.from_key("0x" + "33" * 32)
         issued = await run_command(core, "frank", f"/link {account.address}")
-        nonce = await core.storage.wallets.nonce(issued[0].meta["nonce"])
+        nonce = await core.storage.nonces.nonce(issued[0].meta["nonce"])
         assert nonce is not None
         signature = account.sign_message(encode_defunct(text=nonce.message)).signature.hex()
         linked = await run_command(core, "frank", f"/verify 0x{signature}")

@@ -28,9 +28,10 @@ from bot.integrations.models import build_models
 from bot.settings import Settings
 from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
+from handlers.audit.policy import PublicDefaults
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
-from handlers.core.deps import ArenaDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.deps import ArenaDeps, AuditDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
 from handlers.core.dispatch import Dispatcher
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
@@ -198,6 +199,12 @@ def build_deps(
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
         ),
+        audit=AuditDeps(
+            policy=settings.audit,
+            public=PublicDefaults(
+                settings.web.public_url, settings.web.public_pages, settings.web.ballots_private
+            ),
+        ),
     )
     install_features(deps, features)
     return deps
@@ -295,6 +302,9 @@ async def run(
 
         has_token = settings.telegram.token is not None or settings.discord.token is not None
         if web_enabled(settings.web, has_platform_token=has_token):
+            from bot.public import routes as public_routes
+
+            core.web_routes.extend(public_routes(core))  # each community opts in to them
             server = WebServer(core, settings.web, core.web_routes)
             await server.start()
         if settings.wallets.signing_page:

@@ -23,6 +23,7 @@ from pydantic_settings import (
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
 from bot.web_settings import WebSettings
+from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reputation.policy import ReputationPolicy
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
 
     @classmethod
     def settings_customise_sources(

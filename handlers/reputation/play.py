@@ -1,8 +1,9 @@
-"""Playing an established community on the console: age members so they count as seeds.
+"""Playing an established community on the console: age members.
 
-On a fresh console database every member was first seen a moment ago, so only admins
-are trusted seeds. `/age <name|everyone> <days>` (console only) moves members' first
-sighting back, making them members "active longer than seed_member_age_days".
+On a fresh console database every member was first seen a moment ago. `/age
+<name|everyone> <days>` (console only) moves members' first sighting back, so they pass
+`seed_member_age_days` (when set). Age alone never makes a seed: a member earns trust
+when trusted members (admins first) credit them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ async def age_members(deps: Deps, community_id: int, who: str, days: float) -> s
             return f'No member called "{who[:40]}" here yet.\nUsage: {USAGE}'
         ids = [member.id]
     changed = await deps.storage.contributions.backdate_members(community_id, ids, days * 86400)
-    seed_age = deps.reputation_policy.seed_member_age_days
     label = "everyone" if ids is None else who
-    trusted = " (now trusted seeds)" if days >= seed_age else ""
-    return f"Aged {label} by {days:g} days: {changed} member(s){trusted}."
+    # Age alone never makes a seed: members earn trust when trusted members credit them.
+    return f"Aged {label} by {days:g} days: {changed} member(s)."

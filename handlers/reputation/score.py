@@ -21,7 +21,7 @@ minus the score computed the same way as of 30 days ago.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,7 +71,7 @@ class Ledger:
 @dataclass(frozen=True)
 class Params:
     half_life_days: float = 90.0
-    trust: TrustParams = TrustParams()
+    trust: TrustParams = field(default_factory=TrustParams)
 
     @classmethod
     def of(cls, policy: ReputationPolicy) -> Params:
@@ -150,7 +150,7 @@ def _score_at(
     member = gm >= 0
     day = np.floor(ledger.at[mask][member] / DAY).astype(np.int64)
     graph = Graph(n, gm[member], rm[member], decayed[member], day)
-    minted = np.bincount(rm[~member], weights=decayed[~member], minlength=n)
+    minted = np.bincount(rm[~member], weights=decayed[~member], minlength=n).astype(np.float64)
     trust = member_trust(graph, seeds, eligible, params.trust, minted)
     worth = decayed.copy()
     worth[member] *= trust.giving[graph.src]

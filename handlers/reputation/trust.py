@@ -99,11 +99,11 @@ class Graph:
 
     @property
     def received(self) -> FloatArray:
-        return np.bincount(self.dst, weights=self.weight, minlength=self.n)
+        return np.bincount(self.dst, weights=self.weight, minlength=self.n).astype(np.float64)
 
     @property
     def given(self) -> FloatArray:
-        return np.bincount(self.src, weights=self.weight, minlength=self.n)
+        return np.bincount(self.src, weights=self.weight, minlength=self.n).astype(np.float64)
 
 
 def member_trust(
@@ -201,7 +201,7 @@ def _activity(
         to_untrusted = given
     else:
         lost = graph.weight * (1.0 - trust[graph.dst])
-        to_untrusted = np.bincount(graph.src, weights=lost, minlength=graph.n)
+        to_untrusted = np.bincount(graph.src, weights=lost, minlength=graph.n).astype(np.float64)
     both = np.minimum(received, to_untrusted)
     beyond = np.maximum(to_untrusted - UNTRUSTED_GIVING_MULTIPLE * support, 0.0)
     return np.maximum(both, beyond / UNTRUSTED_GIVING_MULTIPLE)

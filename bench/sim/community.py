@@ -207,20 +207,20 @@ def attacked(base: Community, attack: Attack, seed: int = 0) -> Community:
     for r in base.receiver:
         received[r] = received.get(r, 0) + 1
     victims = sorted(base.honest, key=lambda m: (-received.get(m, 0), m))[: attack.flood]
-    for d in range(days):
-        at = START + (attack.credits_from_day + d + 0.5) * DAY
-        light_day = d % 7 == 0
-        for g in givers:
-            for r in takers:
-                if g == r:
-                    continue
-                if attack.pattern == "light":
-                    if light_day:
-                        out.add(g, r, "reaction", 1.0, at)
-                else:
-                    out.add(g, r, "helpful", per_pair, at)
-            for v in victims:
-                out.add(g, v, "helpful", per_pair, at)
+    g_col, r_col = np.meshgrid(np.asarray(givers), np.asarray(takers + victims), indexing="ij")
+    keep = g_col != r_col
+    g_col, r_col = g_col[keep], r_col[keep]
+    ring_day = np.arange(days)
+    if attack.pattern == "light":  # one reaction a week to each ring-mate, to look normal
+        ring_day = ring_day[ring_day % 7 == 0]
+    kind, weight = ("reaction", 1.0) if attack.pattern == "light" else ("helpful", per_pair)
+    at = START + (attack.credits_from_day + ring_day + 0.5) * DAY
+    pairs = len(g_col)
+    out.giver.extend(np.tile(g_col, len(at)).tolist())
+    out.receiver.extend(np.tile(r_col, len(at)).tolist())
+    out.kind.extend([kind] * (pairs * len(at)))
+    out.weight.extend([weight] * (pairs * len(at)))
+    out.at.extend(np.repeat(at, pairs).tolist())
     # the ring votes on every proposal and rates every battle it is around for
     for kind, when in base.polls:
         if when >= joins:

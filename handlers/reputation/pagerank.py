@@ -88,6 +88,18 @@ class Walk:
                 break
         return s
 
+    def inflow(
+        self, standing: FloatArray, *, damping: float = 0.85, follow: FloatArray | None = None
+    ) -> FloatArray:
+        """Standing that reached each node along credits in one step of the walk.
+
+        The stationary standing minus what arrived by restarting (at a seed, or from a
+        member whose credits the walk did not follow): the part earned from credits.
+        """
+        inv_out = self.inv_out if follow is None else self.inv_out * np.clip(follow, 0.0, 1.0)
+        arrived: FloatArray = damping * (self.into @ (standing * inv_out))
+        return arrived
+
 
 def trust_rank(
     n: int,

@@ -8,9 +8,9 @@ small. Three published ideas, combined:
   PageRank over the decayed who-credits-whom graph restarts at the seeds — admins,
   members with a seed role, and members who *earned* it: credited by at least
   `seed_min_givers` distinct trusted members on at least `seed_min_days` distinct days.
-  Age never makes a seed. A member's *support* is the walk's inflow into them (the
-  restart excluded) in units of credit weight, so a member credited like a typical seed
-  has support ≈ the weight they received.
+  Age never makes a seed. A member's *support* is the standing that reached them along
+  credits (not by restarting), in units of credit weight: a credit of weight w from a
+  typical seed brings w support.
 * **Degree normalisation** (SybilRank, Cao et al., NSDI 2012, which divides trust by
   degree): a member's *activity* is the weight they trade with untrusted accounts —
   min(weight received, weight given to untrusted members), or for an account that
@@ -48,7 +48,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from handlers.reputation.pagerank import Walk, restart_vector
+from handlers.reputation.pagerank import Walk
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -164,18 +164,21 @@ def _support(
     """Walk inflow per member in units of credit weight, and the walk's standing (to
     warm-start the next walk).
 
-    The unit is what one unit of credit carries into a typical seed (the median over
-    credited seeds of inflow / weight received), so a member credited like a seed has
-    support ≈ the weight they received. Before any seed has been credited, the unit is
-    what one unit of the marked seeds' own credit carries.
+    The unit is what one unit of credit from a typical seed carries (the median over
+    seeds of damping × inflow × followed share / weight given), so a credit of weight w
+    from a typical seed brings w support. It depends only on what seeds received and
+    gave, never on what anyone else was sent, so flooding members with credits cannot
+    move it. Before any seed has been credited, the unit is what one unit of the marked
+    seeds' own credit carries, restart included.
     """
     x = walk.rank(seeds, damping=damping, follow=follow, start=start, tol=tol)
-    inflow = np.maximum(x - (1.0 - damping) * restart_vector(graph.n, seeds), 0.0)
-    received, given = graph.received, graph.given
-    basis = seeds[(received[seeds] > 0) & (inflow[seeds] > 0)]
-    if len(basis):
-        return inflow / float(np.median(inflow[basis] / received[basis])), x
+    inflow = walk.inflow(x, damping=damping, follow=follow)
+    given = graph.given
     followed = np.ones(graph.n) if follow is None else follow
+    basis = seeds[(given[seeds] > 0) & (inflow[seeds] > 0) & (followed[seeds] > 0)]
+    if len(basis):
+        carry = damping * inflow[basis] * followed[basis] / given[basis]
+        return inflow / float(np.median(carry)), x
     spent = float((given[marked] * followed[marked]).sum())
     carried = damping * float((x[marked] * followed[marked] * (given[marked] > 0)).sum())
     if spent <= 0 or carried <= 0:

@@ -16,6 +16,7 @@ MODULES = (
     "bench.arena_bench",
     "bench.reputation_bench",
     "bench.wallets_bench",
+    "bench.integrity_bench",
 )
 
 

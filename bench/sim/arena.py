@@ -63,8 +63,9 @@ def draw(weights: dict[tuple[str, str], float], rng: random.Random) -> tuple[str
 
 @dataclass(frozen=True)
 class Setup:
+    models: int = MODELS
     seeds: int = 30
-    max_votes: int = 20_000
+    max_votes: int = 16_000
     checkpoint: int = 250
     interval_every: int = 1_000
     early: tuple[int, ...] = (50, 100, 200, 400, 700)
@@ -93,8 +94,8 @@ class Run:
 def simulate(weigher: Weigher, seed: int, setup: Setup) -> Run:
     rng = np.random.default_rng(seed)
     picker = random.Random(seed)
-    truth = 1000.0 + SPREAD * rng.standard_normal(MODELS)
-    names = [f"m{i:02d}" for i in range(MODELS)]
+    truth = 1000.0 + SPREAD * rng.standard_normal(setup.models)
+    names = [f"m{i:02d}" for i in range(setup.models)]
     index = {name: i for i, name in enumerate(names)}
     a = np.zeros(setup.max_votes, dtype=np.int64)
     b = np.zeros(setup.max_votes, dtype=np.int64)
@@ -127,7 +128,7 @@ def simulate(weigher: Weigher, seed: int, setup: Setup) -> Run:
                 run.taus.append(float(kendalltau(fitted, truth).statistic))
             if done in boards:
                 _read_board(counts, truth, index, seed, done, setup, run)
-    per_model = np.bincount(a, minlength=MODELS) + np.bincount(b, minlength=MODELS)
+    per_model = np.bincount(a, minlength=setup.models) + np.bincount(b, minlength=setup.models)
     run.min_share = float(per_model.min() / setup.max_votes)
     return run
 
@@ -229,7 +230,7 @@ def compare(setup: Setup, strategies: Mapping[str, Weigher] | None = None) -> li
 
 def format_summaries(summaries: list[Summary], setup: Setup) -> str:
     lines = [
-        f"{MODELS} models (sd {SPREAD:g}), {TIE_RATE:.0%} ties, {setup.seeds} seeds, "
+        f"{setup.models} models (sd {SPREAD:g}), {TIE_RATE:.0%} ties, {setup.seeds} seeds, "
         f"up to {setup.max_votes:,} votes",
         f"{'pairing':<10}{'votes→tau≥0.9':>15}{'votes→width<40':>16}{'coverage':>10}"
         f"{'<20 battles':>13}{'<50 battles':>13}{'min share':>11}",

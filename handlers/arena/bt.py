@@ -1,4 +1,4 @@
-"""Bradley–Terry ratings with bootstrap intervals, on collapsed (a, b, outcome) counts.
+"""Bradley–Terry ratings with bootstrap and posterior intervals, on collapsed counts.
 
 Why collapsed counts: the likelihood of a million battles depends only on how many
 times each pair met and how each meeting ended, so FastChat's logistic regression on

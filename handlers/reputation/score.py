@@ -4,15 +4,17 @@ For every counted, unretracted credit e from giver g to receiver r:
 
     worth(e) = weight(e) · ½^(age / half-life) · giving(g) · keep(r)
 
-* giving(g) = trust(g) × g's budget: how much g's credits count, from a seeded,
-  degree-normalised PageRank over the same decayed who-credits-whom graph (see
-  `handlers.reputation.trust`): credits from members trusted members credit count in
-  full, from accounts nobody trusted reaches, or that trade huge volumes with such
-  accounts, ~0; and one member's giving is worth at most their budget.
+* giving(g) = trust(g) × g's budget (see `handlers.reputation.trust`). Trust comes from
+  a seeded PageRank over the same decayed who-credits-whom graph, normalised by how
+  much g trades with untrusted accounts: credits from members whom trusted members
+  credited count in full; from accounts no trusted member ever credited, or that trade
+  far more with such accounts than their support covers, about nothing. The budget
+  caps what one member's giving is worth, by their support and by `giver_budget`.
 * keep(r): the share of what r received that counts for r — 1 for everyone except
-  accounts whose activity with untrusted accounts far exceeds their trusted support.
+  accounts whose trade with untrusted accounts far exceeds their trusted support.
 * Credits minted by the community (votes cast, proposals passed, battle ratings) are
-  worth weight × trust of the member who earned them × keep.
+  worth weight × giving(earner) × keep(earner): a vote counts as far as its voter's
+  own credits would.
 
 A member's score is the sum of the worth of credits they received, so the breakdown by
 kind and by source adds up to the score exactly. The 30-day change is the score now

@@ -58,7 +58,7 @@ class ProposalView:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    rank: int
+    rank: int | None  # None: not enough battles yet to be ranked
     model: str
     rating: float
     lower: float

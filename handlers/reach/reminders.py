@@ -40,7 +40,7 @@ def due_offset(policy: ReachPolicy, proposal: ProposalRecord, now: float) -> flo
     due = [
         offset
         for offset in policy.offsets_seconds
-        if proposal.ends_at - offset <= now and proposal.ends_at - offset >= proposal.created_at
+        if proposal.ends_at - offset <= now and proposal.ends_at - offset > proposal.created_at
     ]
     return min(due) if due else None
 

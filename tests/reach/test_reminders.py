@@ -133,3 +133,26 @@ async def test_bad_remind_argument_writes_nothing(core: Core) -> None:
         assert is_refusal(replies) and "/remind on|off" in texts(replies)
     after = (await _rows(core, reminder_optins), await core.storage.audit.count())
     assert after == before
+
+
+async def test_console_end_to_end(core: Core, clock: ManualClock) -> None:
+    import io
+
+    from bot.adapters.console import ConsoleAdapter
+
+    script = (
+        "/propose Budget | yes | no hours=48 quorum=3\n/as bob\n/remind on\n/remind sometimes\n"
+    )
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdin=io.StringIO(script), stdout=out)
+    core.adapters["console"] = console
+    await console.run()
+    assert "must be one of on, off" in out.getvalue()  # the refusal, with the choices
+    clock.advance(24 * HOUR + 60)
+    [job] = [j for j in core.jobs() if j.name == "remind before proposals close"]
+    for _ in range(2):
+        await core.run_job(job)
+    shown = out.getvalue()
+    assert shown.count("closes in 23 h 59 min") == 2  # once in the channel, once to bob
+    assert shown.count("You have not voted yet") == 1
+    assert "3 more ballots reach quorum (3)" in shown

@@ -111,7 +111,11 @@ async def private_reminders(deps: Deps, proposal: ProposalRecord, now: float) ->
         replies.append(
             Reply(
                 "You have not voted yet.\n" + text + "\n(/remind off stops these.)",
-                buttons=vote_buttons(proposal),
+                # A press in a private chat acts on the platform's home community; with
+                # no home configured it would be refused, so the text form stands alone.
+                buttons=vote_buttons(proposal)
+                if member.platform in deps.communities.home_spaces
+                else (),
                 where=Where(member.platform, "", member.user_id, is_private=True),
             )
         )

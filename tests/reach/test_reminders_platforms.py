@@ -7,6 +7,7 @@ from pathlib import Path
 
 from handlers.core.ports import ManualClock
 from tests.harness.discord_env import discord_buttons, discord_env, discord_text
+from tests.harness.fakes.discord_gateway import FakeDiscord
 from tests.harness.fakes.telegram_api import FakeTelegramAPI
 from tests.harness.telegram_env import ALICE, BOB, FORUM, telegram_env
 from tests.harness.waiting import TIMEOUT
@@ -23,7 +24,8 @@ async def test_telegram_reminder_in_the_topic_and_a_private_one(
     tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
     clock = ManualClock(1_800_000_000.0)
-    async with telegram_env(tmp_path, tg_fake, clock=clock) as tg:
+    home = {"home_chat_id": str(FORUM)}  # private chats act on the forum's community
+    async with telegram_env(tmp_path, tg_fake, clock=clock, telegram=home) as tg:
         card = await tg.propose(FORUM, ALICE, "Budget | yes | no hours=48 quorum=3")
         thread = card.params["message_thread_id"]
         await tg.command(FORUM, BOB, "/remind on", thread_id=thread)
@@ -44,11 +46,21 @@ async def test_telegram_reminder_in_the_topic_and_a_private_one(
         keyboard = private[0].params["reply_markup"]["inline_keyboard"]
         assert [b["text"] for row in keyboard for b in row] == ["yes", "no"]
         assert len(tg_fake.sent()) == before + 2
+        # the DM's button votes
+        data = keyboard[0][0]["callback_data"]
+        query = tg_fake.press(BOB, BOB, private[0].result["message_id"], data)
+        [answer] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=query)
+        assert answer.params["text"].startswith("Vote recorded on #1: yes"), answer.params
 
 
 async def test_discord_reminder_in_the_channel_and_a_direct_message(tmp_path: Path) -> None:
     clock = ManualClock(1_800_000_000.0)
-    async with discord_env(tmp_path, clock=clock) as dc:
+    async with (
+        FakeDiscord() as fake,
+        discord_env(
+            tmp_path, fake, clock=clock, discord={"home_guild_id": str(fake.guild_id)}
+        ) as dc,
+    ):
         alice, bob = dc.user("alice"), dc.user("bob")
         await dc.propose(alice, "Budget", hours="48", quorum="2")
         await dc.ask("remind", bob, state="on")

@@ -39,6 +39,7 @@ from handlers.core.registry import CommandSpec, Registry
 from handlers.core.types import CardKey, Event, Reply
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
+from handlers.reach.feature import FEATURE as REACH
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
 from handlers.voting.feature import FEATURE as VOTING
@@ -62,6 +63,7 @@ FEATURES: tuple[Feature, ...] = (
     REPUTATION,
     COMMUNITIES,
     AUDIT,
+    REACH,
 )
 
 # After SIGTERM, how long adapters may take to finish the events they are handling before
@@ -196,6 +198,7 @@ def build_deps(
             rng=random.Random(),
         ),
         reputation=ReputationDeps(policy=settings.reputation, service=reputation),
+        reach=settings.reach,
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
         ),

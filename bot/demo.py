@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from pathlib import Path
 
 from bot.app import build_core
 from bot.settings import Settings
 from handlers.audit.verify import verify
+from handlers.core.ports import ManualClock
+from handlers.reach.reminders import send_due
 
 SCRIPT = """\
 /help vote
@@ -103,7 +106,16 @@ Thanks everyone, results below.
 /as admin
 /close 7
 /close 8
+/propose Next meetup | Friday | Saturday hours=2 quorum=4
+/as alice
+/remind on
+/as bob
+/vote 9 Friday
 """
+
+# After the script the demo's clock moves this far, so the last proposal's 1 h reminder
+# falls due and the reminder job runs once (a reminder in its place, one privately).
+REMINDER_AFTER_SECONDS = 90 * 60
 
 
 async def run_demo(settings: Settings, out: Path) -> int:
@@ -118,13 +130,17 @@ async def run_demo(settings: Settings, out: Path) -> int:
             "charts_dir": out / "charts",
         }
     )
-    core = await build_core(settings)
+    clock = ManualClock(time.time())
+    core = await build_core(settings, clock=clock)
     try:
         from bot.adapters.console import ConsoleAdapter
 
         console = ConsoleAdapter(core, stdin=io.StringIO(SCRIPT), stdout=sys.stdout)
         core.adapters["console"] = console
         await console.run()
+        clock.advance(REMINDER_AFTER_SECONDS)
+        print(f"\n(the clock moves {REMINDER_AFTER_SECONDS // 60} minutes on; reminders run)")
+        await core.route(await send_due(core.deps))
         report = await verify(core.storage)
     finally:
         await core.close()

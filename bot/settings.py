@@ -26,6 +26,7 @@ from bot.web_settings import WebSettings
 from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.wallets.policy import WalletPolicy
 
@@ -119,6 +120,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
     audit: AuditPolicy = Field(default_factory=AuditPolicy)
+    reach: ReachPolicy = Field(default_factory=ReachPolicy)
 
     @classmethod
     def settings_customise_sources(

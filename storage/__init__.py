@@ -17,6 +17,7 @@ from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
 from storage.repos.published import PublicRepo
+from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
 from storage.repos.wallets import WalletRepo
 
@@ -41,6 +42,7 @@ class Storage:
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
     public: PublicRepo  # read-only: the public log, pages and exports
+    reminders: ReminderRepo  # reminders sent once, private-reminder opt-ins
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -84,4 +86,5 @@ async def open_storage(
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
         public=PublicRepo(db, communities),
+        reminders=ReminderRepo(db, audit),
     )

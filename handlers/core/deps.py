@@ -22,6 +22,7 @@ from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.proposals.policy import Policy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.voting.strategies import StrategyRegistry
 from handlers.wallets.chain import ChainPort
@@ -84,3 +85,4 @@ class Deps:
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
     audit: AuditDeps = field(default_factory=AuditDeps)
+    reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders

@@ -11,6 +11,7 @@ from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo, ReputationRepo
+from storage.repos.deliveries import DeliveryRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
@@ -34,11 +35,13 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms (issue 8)
     leases: LeaseRepo  # one process at a time per background job (issue 9)
+    deliveries: DeliveryRepo  # platform events already handled, by their platform id
 
     async def close(self) -> None:
         await self.ballots.drain()
         await self.wallets.drain()
         await self.contributions.drain()
+        await self.deliveries.drain()
         await self.db.close()
 
 
@@ -50,7 +53,8 @@ async def open_storage(
     await migrate(db)
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
-    ballots = BallotRepo(db, audit, max_batch=max_batch)
+    deliveries = DeliveryRepo(db, max_batch=max_batch)
+    ballots = BallotRepo(db, audit, deliveries, max_batch=max_batch)
     return Storage(
         db=db,
         audit=audit,
@@ -65,4 +69,5 @@ async def open_storage(
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        deliveries=deliveries,
     )

@@ -187,6 +187,8 @@ class TelegramAdapter:
                 ) from None
             self._bind(app)
             self.feed = UpdateFeed(app.process_update, self.host, self._key)
+            if isinstance(app.bot, SafeExtBot):
+                app.bot.set_known(self.feed.known)  # re-sent updates in hand: not re-parsed
             await self._set_commands(app)
             if self.settings.mode == "webhook":
                 await self._start_webhook(app)
@@ -363,8 +365,9 @@ class TelegramAdapter:
             feed = self.feed
             if feed is not None:
                 feed.stop_taking()
-            if self._poller is not None:
-                self._poller.cancel()  # an unanswered getUpdates confirms nothing
+            if self._poller is not None:  # a batch already received is still taken in
+                await asyncio.wait([self._poller], timeout=max(0.0, deadline - loop.time()))
+                self._poller.cancel()
                 await asyncio.gather(self._poller, return_exceptions=True)
             steps: list[tuple[str, Any]] = []
             if feed is not None:
@@ -384,7 +387,9 @@ class TelegramAdapter:
             self.hygiene.uninstall()
             if feed is not None:
                 log.info(
-                    "telegram stopped handled=%d skipped_redelivered=%d", feed.handled, feed.skipped
+                    "telegram stopped handled=%d skipped_redelivered=%d",
+                    feed.handled_count,
+                    feed.skipped,
                 )
 
     async def _stop_webhook(self) -> None:
@@ -437,6 +442,11 @@ class TelegramAdapter:
         )
         return replies
 
+    async def _committed(self) -> None:
+        """The update's effects are stored; its answers follow (see UpdateFeed.handled)."""
+        if self.feed is not None:
+            await self.feed.handled()
+
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         if message is None or message.from_user is None:
@@ -462,6 +472,7 @@ class TelegramAdapter:
             self._author_of(replied) if replied else None,
         )
         replies = await self._handle(origin, command, update)
+        await self._committed()
         await self.outbox.send_all(replies, origin)
 
     async def _start(self, update: Update, origin: Origin, payload: str) -> None:
@@ -506,6 +517,7 @@ class TelegramAdapter:
         )
         press = Press(action, args, message_ref(chat.id, message.message_id))
         replies = await self._handle(origin, press, update)
+        await self._committed()
         refusal = next((r for r in replies if "error" in r.meta), None)
         rest = [r for r in replies if r is not refusal]
         outcome = await self.outbox.send_all(rest, origin, notice=False)
@@ -552,6 +564,7 @@ class TelegramAdapter:
         replies: list[Reply] = []
         for emoji, is_added in [(e, True) for e in added] + [(e, False) for e in removed]:
             replies += await self._handle(origin, Reaction(ref, author, emoji, is_added), update)
+        await self._committed()
         await self._quietly(replies, origin)
 
     async def _on_posted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -567,7 +580,9 @@ class TelegramAdapter:
             message_ref(message.chat_id, replied.message_id) if replied else None,
             self._author_of(replied) if replied else None,
         )
-        await self._quietly(await self._handle(origin, posted, update), origin)
+        replies = await self._handle(origin, posted, update)
+        await self._committed()
+        await self._quietly(replies, origin)
 
     async def _quietly(self, replies: list[Reply], origin: Origin) -> None:
         """Answers to reactions and chat messages: refusals are logged, never posted."""

@@ -7,9 +7,13 @@ batch is handled, and confirms everything it fetched when polling stops — so a
 a shutdown that does not finish the queue, loses those updates for good. `UpdateFeed`
 drives `getUpdates` itself:
 
-* the offset it sends is the lowest update still in hand (or one past the highest when
-  none is), so an update is confirmed only once it was handled, answered, and noted as
-  done in the database; everything in hand when the process dies comes back;
+* the offset it sends is the lowest update still held (or one past the highest when
+  none is), so an update is confirmed only once it was handled and noted as done in the
+  database; everything held when the process dies comes back. An update is held until
+  it has also answered, except that up to `max_unanswered` updates whose effects are
+  committed may be confirmed while their answers wait for Telegram's message budget
+  (receipts go out at ~30 a second): a burst is stored in seconds, and the drain still
+  has time to send every answer owed;
 * a redelivered update is recognised by its key (`telegram:<bot id>:<update id>`): one
   noted done is skipped; one whose effect committed but whose answer may not have gone
   out is handled again, and the effect itself is keyed (a ballot records the key in its
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -95,6 +100,11 @@ def lane_of(update: Update) -> Hashable:
     return ("update", update.update_id)
 
 
+_current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "telegram_update", default=None
+)
+
+
 class UpdateFeed:
     """See the module docstring."""
 
@@ -105,6 +115,7 @@ class UpdateFeed:
         key_of: Callable[[int], str],
         *,
         limit: int = 100,
+        max_unanswered: int = 100,
         idle_poll: float = 0.5,
         settle: float = 0.02,
     ) -> None:
@@ -112,24 +123,29 @@ class UpdateFeed:
         self._log = log_
         self.key_of = key_of
         self.limit = limit
+        self.max_unanswered = max_unanswered
         self.idle_poll = idle_poll
         self.settle = settle
         self._lanes = Lanes()
-        self._pending: dict[int, asyncio.Task[None]] = {}
-        self._finished: set[int] = set()  # done, above a lower update still in hand
+        self._pending: dict[int, asyncio.Task[None]] = {}  # every update being worked on
+        self._holding: set[int] = set()  # in hand and not yet confirmable
+        self._unanswered: set[int] = set()  # confirmable (effects committed), answer going out
+        self._marked: set[int] = set()  # noted done in the database
+        self._finished: set[int] = set()  # done, above a lower update still held
         self._abandoned: set[int] = set()  # cut off by the drain deadline: never confirmed
         self._high = 0  # the highest update id taken in
         self._confirmed = 0  # the last offset Telegram was sent
         self._progress = asyncio.Event()
+        self._getting: asyncio.Future[Any] | None = None
         self.accepting = True
-        self.handled = 0
+        self.handled_count = 0
         self.skipped = 0
 
     # ----- offsets ----------------------------------------------------------------------
     @property
     def offset(self) -> int:
-        """Confirms exactly what was handled: the lowest update in hand, else the next one."""
-        held = [*self._pending, *self._abandoned]
+        """Confirms exactly what may be: the lowest update held, else the next one."""
+        held = self._holding | self._abandoned
         if held:
             return min(held)
         return self._high + 1 if self._high else 0
@@ -137,6 +153,18 @@ class UpdateFeed:
     @property
     def in_hand(self) -> int:
         return len(self._pending)
+
+    def known(self, update_id: int) -> bool:
+        """Being worked on, or finished but not yet confirmable (polls return these again)."""
+        return not self._is_new(update_id)
+
+    def _is_new(self, update_id: int) -> bool:
+        return (
+            update_id not in self._pending
+            and update_id not in self._finished
+            and update_id not in self._abandoned
+            and update_id >= self._confirmed
+        )
 
     # ----- taking updates in --------------------------------------------------------------
     async def take(self, updates: Sequence[Update]) -> dict[int, asyncio.Task[None]]:
@@ -150,14 +178,6 @@ class UpdateFeed:
                     self._start(update, done=seen.get(self.key_of(update.update_id)) is True)
         return {u.update_id: t for u in updates if (t := self._pending.get(u.update_id))}
 
-    def _is_new(self, update_id: int) -> bool:
-        return (
-            update_id not in self._pending
-            and update_id not in self._finished
-            and update_id not in self._abandoned
-            and update_id >= self._confirmed
-        )
-
     def _start(self, update: Update, *, done: bool) -> None:
         update_id = update.update_id
         self._high = max(self._high, update_id)
@@ -166,6 +186,7 @@ class UpdateFeed:
             log.info("telegram update already handled, skipped update_id=%s", update_id)
             self._finish(update_id)
             return
+        self._holding.add(update_id)
         task = self._lanes.run(lane_of(update), lambda: self._one(update))
         self._pending[update_id] = task
         task.add_done_callback(lambda t: self._settled(update_id, t))
@@ -183,7 +204,28 @@ class UpdateFeed:
             await asyncio.wait([task])
         return update_id not in self._abandoned and update_id not in self._pending
 
+    async def handled(self) -> None:
+        """Called by a handler once the update's effects are committed, before it answers.
+
+        The update may then be confirmed while its answer is still going out (receipts
+        queue behind Telegram's 30 messages a second), so a burst is taken in and stored
+        without waiting for every answer. At most `max_unanswered` updates are in that
+        state, few enough that the drain always finishes their answers; beyond that an
+        update stays held until it has answered."""
+        update_id = _current.get()
+        if (
+            update_id is None
+            or update_id not in self._holding
+            or len(self._unanswered) >= self.max_unanswered
+        ):
+            return
+        self._unanswered.add(update_id)  # reserve the slot before the await
+        await self._mark(update_id)
+        self._holding.discard(update_id)
+        self._progress.set()
+
     async def _one(self, update: Update) -> None:
+        token = _current.set(update.update_id)
         try:
             await self._handle(update)
         except Exception:
@@ -192,15 +234,21 @@ class UpdateFeed:
             log.exception(
                 "telegram update failed outside its handler update_id=%s", update.update_id
             )
-        await self._mark(self.key_of(update.update_id))
-        self.handled += 1
+        finally:
+            _current.reset(token)
+        await self._mark(update.update_id)
+        self.handled_count += 1
 
-    async def _mark(self, key: str) -> None:
+    async def _mark(self, update_id: int) -> None:
         """Note the update done before it can be confirmed (retried: a brief outage must
         not make a handled update run again after a restart)."""
+        if update_id in self._marked:
+            return
+        key = self.key_of(update_id)
         for attempt in range(5):
             try:
                 await self._log.mark_delivered(key)
+                self._marked.add(update_id)
                 return
             except Exception as error:
                 log.warning("could not note a handled update key=%s: %s", key, type(error).__name__)
@@ -210,24 +258,34 @@ class UpdateFeed:
     def _settled(self, update_id: int, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             self._pending.pop(update_id, None)
-            self._abandoned.add(update_id)  # Telegram delivers it again after the restart
+            if update_id in self._holding:
+                self._holding.discard(update_id)
+                self._abandoned.add(update_id)  # Telegram delivers it again after the restart
+            elif update_id in self._unanswered:
+                log.warning(
+                    "telegram update stored but its answer was cut off update_id=%s", update_id
+                )
+            self._unanswered.discard(update_id)
         else:
             self._finish(update_id)
         self._progress.set()
 
     def _finish(self, update_id: int) -> None:
         self._pending.pop(update_id, None)
+        self._holding.discard(update_id)
+        self._unanswered.discard(update_id)
+        self._marked.discard(update_id)
         self._finished.add(update_id)
         floor = self.offset
         self._finished = {i for i in self._finished if i >= floor}
 
     # ----- polling ------------------------------------------------------------------------
     async def poll(self, bot: Any, *, timeout: int, allowed_updates: list[str]) -> None:
-        """getUpdates until `stop_taking()` (the caller cancels this task then)."""
+        """getUpdates until `stop_taking()`."""
         failures = 0
         while self.accepting:
-            if self._pending:
-                # A long poll would confirm what is still in hand: poll when some of it
+            if self._holding:
+                # A long poll would confirm what is still held: poll when some of it
                 # finished (or every idle_poll seconds) and take in what is new.
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
@@ -237,13 +295,20 @@ class UpdateFeed:
             else:
                 wait = timeout
             offset = self.offset
-            try:
-                updates = await bot.get_updates(
+            self._getting = asyncio.ensure_future(
+                bot.get_updates(
                     offset=offset or None,
                     limit=self.limit,
                     timeout=wait,
                     allowed_updates=allowed_updates,
                 )
+            )
+            try:
+                updates = await self._getting
+            except asyncio.CancelledError:
+                if not self.accepting and self._getting.cancelled():
+                    return  # stop_taking() interrupted the long poll: it confirmed nothing
+                raise
             except InvalidToken:
                 raise
             except TelegramError as error:
@@ -261,8 +326,13 @@ class UpdateFeed:
 
     # ----- stopping -----------------------------------------------------------------------
     def stop_taking(self) -> None:
+        """Take nothing new: a poll still waiting is cut short (its answer, if any, is
+        not confirmed, so Telegram sends it again); a batch already received is still
+        taken in, and poll() returns after it."""
         self.accepting = False
         self._progress.set()
+        if self._getting is not None and not self._getting.done():
+            self._getting.cancel()
 
     async def drain(self, deadline: float) -> int:
         """Wait for the updates in hand until `deadline` (loop time); cancel the rest,

@@ -3,8 +3,8 @@
 A real `govbot run` process (SQLite and PostgreSQL) serves a fake Telegram or Discord.
 200 members the bot has never seen vote at once; the signal comes as soon as the bot
 has the last vote in hand (Telegram: a getUpdates answer carried it; Discord: while
-the interactions' deferrals are still on their way). The process must exit 0 on its own within the drain time,
-with no traceback, and then:
+the interactions' deferrals are still on their way). The process must exit 0 on its
+own within the drain time, with no traceback, and then:
 
 * every vote it had in hand is stored, once (one `ballot.cast` entry per member);
 * every member whose vote is stored was answered: a private receipt, or (Telegram, for

@@ -212,24 +212,32 @@ class MemberRepo:
         return record
 
     async def _find_many(self, keys: list[MemberKey]) -> list[MemberRecord | None]:
-        """One read for every member looked up meanwhile (grouped by community and platform)."""
+        """One read for every member looked up meanwhile."""
+        async with self.db.read() as conn:
+            found = await self._select_many(conn, keys)
+        return [found.get(key) for key in keys]
+
+    @staticmethod
+    async def _select_many(
+        conn: AsyncConnection, keys: list[MemberKey]
+    ) -> dict[MemberKey, MemberRecord]:
+        """The members with these keys (one query per community and platform)."""
         found: dict[MemberKey, MemberRecord] = {}
         groups: dict[tuple[int, str], set[str]] = {}
         for community_id, platform, user_id in keys:
             groups.setdefault((community_id, platform), set()).add(user_id)
-        async with self.db.read() as conn:
-            for (community_id, platform), user_ids in groups.items():
-                rows = await conn.execute(
-                    select(members).where(
-                        members.c.community_id == community_id,
-                        members.c.platform == platform,
-                        members.c.user_id.in_(user_ids),
-                    )
+        for (community_id, platform), user_ids in groups.items():
+            rows = await conn.execute(
+                select(members).where(
+                    members.c.community_id == community_id,
+                    members.c.platform == platform,
+                    members.c.user_id.in_(user_ids),
                 )
-                for row in rows:
-                    record = member_record(row)
-                    found[(community_id, platform, record.user_id)] = record
-        return [found.get(key) for key in keys]
+            )
+            for row in rows:
+                record = member_record(row)
+                found[(community_id, platform, record.user_id)] = record
+        return found
 
     async def _create_many(self, new: list[NewMember]) -> list[MemberRecord]:
         """Insert every new member of the batch in one write; a member that appeared
@@ -252,9 +260,8 @@ class MemberRepo:
                 ),
                 list(rows.values()),
             )
-        found = await self._find_many(list(rows))
-        created = {key: record for key, record in zip(rows, found, strict=True) if record}
-        return [created[m.key] for m in new]
+            found = await self._select_many(conn, list(rows))
+        return [found[m.key] for m in new]
 
     @staticmethod
     def _lookup(community_id: int, platform: str, user_id: str) -> Any:

@@ -8,6 +8,8 @@ so many members verifying at once share one transaction and one sync.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass, fields
 from typing import Any
@@ -21,7 +23,13 @@ from storage.repos.audit import AuditRepo, NewEntry
 from storage.schema import members
 from storage.schema_wallets import delegations, wallet_links, wallet_nonces
 
+log = logging.getLogger(__name__)
+
 ACTIVE_CACHE_SECONDS = 2.0  # bounds how stale another process's link/unlink can look
+# Entries older than this are reloaded in the background while still served, so a busy
+# community's cache never expires under its voters (a burst's entries, loaded together,
+# used to expire together and hold every vote up for one reload).
+REFRESH_AHEAD_SECONDS = ACTIVE_CACHE_SECONDS / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,10 @@ class WalletRepo:
         self._delegation_loader: GroupCommitter[int, list[DelegationRecord]] = GroupCommitter(
             self._load_delegations, max_batch=max_batch
         )
+        self._due_links: set[int] = set()
+        self._due_delegations: set[int] = set()
+        self._refreshers: set[asyncio.Task[None]] = set()
+        self._writes = 0  # local link/delegation changes; a refresh begun before one is dropped
 
     # ------------------------------------------------------------------ nonces
 
@@ -199,6 +211,9 @@ class WalletRepo:
 
     async def drain(self) -> None:
         await self._committer.drain()
+        for task in list(self._refreshers):
+            task.cancel()
+        await asyncio.gather(*self._refreshers, return_exceptions=True)
 
     async def link_many(self, requests: list[LinkRequest]) -> list[LinkOutcome]:
         """Decide and write a whole batch in one transaction with a fixed number of queries.
@@ -255,6 +270,7 @@ class WalletRepo:
                 ]
         for outcome in outcomes:
             if outcome.link is not None:
+                self._writes += 1
                 self._active.pop(outcome.link.member_id, None)
         return outcomes
 
@@ -416,10 +432,40 @@ class WalletRepo:
         now = time.monotonic()
         cached = self._active.get(member_id)
         if not fresh and cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
+            if now - cached[1] >= REFRESH_AHEAD_SECONDS:
+                self._due_links.add(member_id)
+                self._refresh_soon()
             return cached[0]
         record = await self._active_loader.submit(member_id)
         self._active[member_id] = (record, now)
         return record
+
+    def _refresh_soon(self) -> None:
+        if not self._refreshers:
+            task = asyncio.create_task(self._refresh(), name="wallet-cache-refresh")
+            self._refreshers.add(task)
+            task.add_done_callback(self._refreshers.discard)
+
+    async def _refresh(self) -> None:
+        """Reload every entry due for it, a query for all of them; an entry changed by a
+        local write meanwhile keeps the write's view (it was dropped, and reloads)."""
+        await asyncio.sleep(0)  # let the rest of the burst note its entries
+        while self._due_links or self._due_delegations:
+            links, self._due_links = sorted(self._due_links), set()
+            communities, self._due_delegations = sorted(self._due_delegations), set()
+            started, writes = time.monotonic(), self._writes
+            try:
+                found = await self._load_active(links) if links else []
+                delegated = await self._load_delegations(communities) if communities else []
+            except Exception as error:  # the next use past the expiry reloads in the open
+                log.debug("wallet cache refresh failed: %s", type(error).__name__)
+                return
+            if self._writes != writes:
+                continue
+            for member_id, record in zip(links, found, strict=True):
+                self._active[member_id] = (record, started)
+            for community_id, rows in zip(communities, delegated, strict=True):
+                self._delegations[community_id] = (rows, started)
 
     async def _load_active(self, member_ids: list[int]) -> list[LinkRecord | None]:
         async with self.db.read() as conn:
@@ -488,6 +534,7 @@ class WalletRepo:
                     )
                 ],
             )
+        self._writes += 1
         self._active.pop(member_id, None)
         return record
 
@@ -540,6 +587,7 @@ class WalletRepo:
                     )
                 ],
             )
+        self._writes += 1
         self._delegations.pop(community_id, None)
         return DelegationRecord(id=int(result.inserted_primary_key[0]), **values)  # type: ignore[index,arg-type]
 
@@ -570,6 +618,7 @@ class WalletRepo:
                     )
                 ],
             )
+        self._writes += 1
         self._delegations.pop(row.community_id, None)
         return _delegation(row)
 
@@ -590,6 +639,9 @@ class WalletRepo:
         now = time.monotonic()
         cached = self._delegations.get(community_id)
         if cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
+            if now - cached[1] >= REFRESH_AHEAD_SECONDS:
+                self._due_delegations.add(community_id)
+                self._refresh_soon()
             return cached[0]
         found = await self._delegation_loader.submit(community_id)
         self._delegations[community_id] = (found, now)

@@ -242,25 +242,29 @@ class MemberRepo:
     async def _create_many(self, new: list[NewMember]) -> list[MemberRecord]:
         """Insert every new member of the batch in one write; a member that appeared
         meanwhile (another process, the same member twice) is kept as it is."""
-        rows = {
-            m.key: {
-                "community_id": m.key[0],
-                "platform": m.key[1],
-                "user_id": m.key[2],
-                "display_name": m.display_name,
-                "first_seen": m.first_seen,
-                "account_created": m.account_created,
-            }
-            for m in new
-        }
+        rows: dict[MemberKey, dict[str, Any]] = {}
+        for m in new:  # the same member twice in a batch: the first request wins
+            rows.setdefault(
+                m.key,
+                {
+                    "community_id": m.key[0],
+                    "platform": m.key[1],
+                    "user_id": m.key[2],
+                    "display_name": m.display_name,
+                    "first_seen": m.first_seen,
+                    "account_created": m.account_created,
+                },
+            )
         async with self.db.write() as conn:
-            await conn.execute(
-                self._insert(members).on_conflict_do_nothing(
-                    index_elements=["community_id", "platform", "user_id"]
-                ),
+            inserted = await conn.execute(
+                self._insert(members)
+                .on_conflict_do_nothing(index_elements=["community_id", "platform", "user_id"])
+                .returning(*members.c, sort_by_parameter_order=True),
                 list(rows.values()),
             )
-            found = await self._select_many(conn, list(rows))
+            found = {(r.community_id, r.platform, r.user_id): member_record(r) for r in inserted}
+            if missing := [key for key in rows if key not in found]:  # created meanwhile
+                found |= await self._select_many(conn, missing)
         return [found[m.key] for m in new]
 
     @staticmethod

@@ -5,10 +5,11 @@ the scheduler and the web server in one loop, so the application is driven by ha
 `Updater` is not used: it confirms updates before they are handled and drops its queue
 at shutdown. `UpdateFeed` (feed.py) fetches updates itself — polling, or from our own
 webhook endpoint (webhook.py) — and hands each to `Application.process_update`, which
-runs the handlers below; an update is confirmed to Telegram only once it was handled,
-answered and noted as done, so nothing fetched is lost to a crash or a shutdown, and
-nothing is applied twice. On stop, the feed takes nothing new and the updates in hand
-finish by the process-wide drain deadline.
+runs the handlers below; an update is confirmed to Telegram only once it was handled
+and noted as done (its effects committed; see feed.py for the bounded number that may
+still be sending their answers), so nothing fetched is lost to a crash or a shutdown,
+and nothing is applied twice. On stop, the feed takes nothing new and the updates in
+hand finish, answers included, by the process-wide drain deadline.
 
 Updates become neutral events (commands, button presses, reactions, plain messages and
 replies) for the dispatcher; its replies go out through `Outbox`. The adapter decides

@@ -181,21 +181,23 @@ def run() -> list[Row]:
     _quiet()
     tg = asyncio.run(telegram_burst())
     deferrals, answers = asyncio.run(discord_burst())
-    stored = f"{tg['stored_n']:.0f}/{VOTERS} stored by {TELEGRAM_DEADLINE:.0f} s"
+    stored = f"only {tg['stored_n']:.0f}/{VOTERS} stored by {TELEGRAM_DEADLINE:.0f} s; "
+    floor = (VOTERS - 30) / 30  # a burst of 30, then 30 a second
     return [
         Row(
             f"telegram: {VOTERS} new voters, all votes stored",
             tg["stored_s"],
             "s",
             "≤ 2 s",
-            stored if tg["stored_s"] == float("inf") else "20 msgs/min/group, 30/s overall",
+            (stored if tg["stored_s"] == float("inf") else "")
+            + "reads behind 20 msgs/min/group: ~18 min (37/200 by 120 s)",
         ),
         Row(
             f"telegram: {VOTERS} new voters, all receipts delivered",
             tg["answered_s"],
             "s",
             "≤ 15 s",
-            f"{VOTERS} DMs at Telegram's ~30 msgs/s: ≥ {VOTERS / 30:.1f} s",
+            f"{VOTERS} DMs at Telegram's 30 msgs/s: ≥ {floor:.1f} s",
         ),
         Row(
             f"discord: burst of {VOTERS} /vote, final answer p99",

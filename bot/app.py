@@ -267,7 +267,9 @@ def make_adapters(core: Core, *, stdin: TextIO | None = None, stdout: TextIO | N
     if settings.telegram.token is not None:
         from bot.adapters.telegram import TelegramAdapter
 
-        core.adapters["telegram"] = TelegramAdapter(core)
+        core.adapters["telegram"] = TelegramAdapter(
+            core, drain_seconds=settings.shutdown_drain_seconds
+        )
     if settings.discord.token is not None:
         from bot.adapters.discord import DiscordAdapter
 

@@ -55,7 +55,7 @@ from telegram.request import HTTPXRequest
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.feed import UpdateFeed
 from bot.adapters.telegram.hygiene import LogHygiene
-from bot.adapters.telegram.limits import SendLimiter
+from bot.adapters.telegram.limits import OVERALL_PER_SECOND, SendLimiter
 from bot.adapters.telegram.memory import AdminCache, Authors, PendingPrivate
 from bot.adapters.telegram.notices import NoticeBoard
 from bot.adapters.telegram.outbox import Origin, Outbox, Target
@@ -141,7 +141,7 @@ class TelegramAdapter:
             host, self.refresher, self.authors, self.pending, host.route, self.notices
         )
         self.poll_timeout = poll_timeout
-        self.drain_seconds = drain_seconds  # when stop() is given no deadline
+        self.drain_seconds = drain_seconds  # the process's drain (and stop()'s default)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.feed: UpdateFeed | None = None
         self.webhook: WebhookServer | None = None
@@ -187,7 +187,9 @@ class TelegramAdapter:
                     "Telegram refused the bot token (getMe: Unauthorized). Check TELEGRAM_TOKEN."
                 ) from None
             self._bind(app)
-            self.feed = UpdateFeed(app.process_update, self.host, self._key)
+            self.feed = UpdateFeed(
+                app.process_update, self.host, self._key, max_unanswered=self._owed_at_most()
+            )
             if isinstance(app.bot, SafeExtBot):
                 app.bot.set_known(self.feed.known)  # re-sent updates in hand: not re-parsed
             await self._set_commands(app)
@@ -238,6 +240,12 @@ class TelegramAdapter:
             self._backlog.append(reply)  # the scheduler may close proposals before we connect
             return
         await self.outbox.send_all([reply], None)
+
+    def _owed_at_most(self) -> int:
+        """How many stored updates may be confirmed before their answers went out: as
+        many as half the drain can answer at Telegram's 30 messages a second, at most a
+        getUpdates batch (so a shutdown always has time to send every answer owed)."""
+        return max(1, min(100, int(self.drain_seconds * OVERALL_PER_SECOND / 2)))
 
     def _key(self, update_id: int) -> str:
         """An update's idempotency key: update ids are per bot, so the bot's id is part."""

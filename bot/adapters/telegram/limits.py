@@ -30,6 +30,8 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 PREPAID = "prepaid"  # rate_limit_args: the caller already spent the group's budget
+OVERALL_PER_SECOND = 30  # messages a bot may send a second, all chats together
+GROUP_PER_MINUTE = 20  # messages a bot may send into one group a minute
 SENDS = frozenset(
     {
         "sendMessage",
@@ -76,8 +78,8 @@ class SendLimiter(BaseRateLimiter[str]):
     def __init__(
         self,
         *,
-        overall_per_second: float = 30,
-        group_per_minute: float = 20,
+        overall_per_second: float = OVERALL_PER_SECOND,
+        group_per_minute: float = GROUP_PER_MINUTE,
         max_retries: int = 3,
     ) -> None:
         self.overall = AsyncLimiter(overall_per_second, 1) if overall_per_second else None

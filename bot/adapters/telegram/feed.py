@@ -338,11 +338,13 @@ class UpdateFeed:
         """Wait for the updates in hand until `deadline` (loop time); cancel the rest,
         which stay unconfirmed. Returns how many were cut off."""
         loop = asyncio.get_running_loop()
-        tasks = list(self._pending.values())
-        if tasks:
-            _done, late = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
-        else:
-            late = set()
+        late: set[asyncio.Task[None]] = set()
+        while tasks := list(self._pending.values()):  # a webhook post may still start one
+            left = deadline - loop.time()
+            if left <= 0:
+                late = set(tasks)
+                break
+            await asyncio.wait(tasks, timeout=left)
         for task in late:
             task.cancel()
         if late:

@@ -30,6 +30,7 @@ ACTIVE_CACHE_SECONDS = 2.0  # bounds how stale another process's link/unlink can
 # community's cache never expires under its voters (a burst's entries, loaded together,
 # used to expire together and hold every vote up for one reload).
 REFRESH_AHEAD_SECONDS = ACTIVE_CACHE_SECONDS / 2
+REFRESH_GATHER_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ class WalletRepo:
         )
         self._due_links: set[int] = set()
         self._due_delegations: set[int] = set()
+        self._reloading: set[tuple[str, int]] = set()  # being reloaded: not due again
         self._refreshers: set[asyncio.Task[None]] = set()
         self._writes = 0  # local link/delegation changes; a refresh begun before one is dropped
 
@@ -432,7 +434,10 @@ class WalletRepo:
         now = time.monotonic()
         cached = self._active.get(member_id)
         if not fresh and cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
-            if now - cached[1] >= REFRESH_AHEAD_SECONDS:
+            if (
+                now - cached[1] >= REFRESH_AHEAD_SECONDS
+                and ("link", member_id) not in self._reloading
+            ):
                 self._due_links.add(member_id)
                 self._refresh_soon()
             return cached[0]
@@ -449,10 +454,15 @@ class WalletRepo:
     async def _refresh(self) -> None:
         """Reload every entry due for it, a query for all of them; an entry changed by a
         local write meanwhile keeps the write's view (it was dropped, and reloads)."""
-        await asyncio.sleep(0)  # let the rest of the burst note its entries
+        # Entries fall due one by one (each was loaded when its member first voted); a
+        # short wait, well inside the time left before they expire, gathers them into
+        # one query instead of one each.
+        await asyncio.sleep(REFRESH_GATHER_SECONDS)
         while self._due_links or self._due_delegations:
             links, self._due_links = sorted(self._due_links), set()
             communities, self._due_delegations = sorted(self._due_delegations), set()
+            marks = {("link", i) for i in links} | {("delegations", c) for c in communities}
+            self._reloading |= marks
             started, writes = time.monotonic(), self._writes
             try:
                 found = await self._load_active(links) if links else []
@@ -460,6 +470,8 @@ class WalletRepo:
             except Exception as error:  # the next use past the expiry reloads in the open
                 log.debug("wallet cache refresh failed: %s", type(error).__name__)
                 return
+            finally:
+                self._reloading -= marks
             if self._writes != writes:
                 continue
             for member_id, record in zip(links, found, strict=True):
@@ -639,7 +651,10 @@ class WalletRepo:
         now = time.monotonic()
         cached = self._delegations.get(community_id)
         if cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
-            if now - cached[1] >= REFRESH_AHEAD_SECONDS:
+            if (
+                now - cached[1] >= REFRESH_AHEAD_SECONDS
+                and ("delegations", community_id) not in self._reloading
+            ):
                 self._due_delegations.add(community_id)
                 self._refresh_soon()
             return cached[0]

@@ -17,6 +17,9 @@ MODULES = (
     "bench.arena_bench",
     "bench.reputation_bench",
     "bench.wallets_bench",
+    "bench.elections_bench",
+    "bench.audit_bench",
+    "bench.integrity_bench",
 )
 
 

@@ -51,7 +51,7 @@ async def _until(check: Any, deadline: float, step: float = 0.01) -> bool:
 async def telegram_burst(voters: int = VOTERS) -> dict[str, float]:
     """Seconds until all votes are stored and all receipts sent (inf when not in time)."""
     from bot.adapters.telegram import TelegramAdapter
-    from tests.fakes.telegram_api import FakeTelegramAPI
+    from tests.harness.fakes.telegram_api import FakeTelegramAPI
 
     async with FakeTelegramAPI() as fake:
         with tempfile.TemporaryDirectory() as tmp:
@@ -116,7 +116,7 @@ async def _proposal_id(core: Core) -> int:
 async def discord_burst(voters: int = VOTERS) -> tuple[list[float], list[float]]:
     """(deferral latencies, final-answer latencies) in ms for a burst of `/vote`."""
     from bot.adapters.discord import DiscordAdapter
-    from tests.fakes.discord_gateway import FakeDiscord
+    from tests.harness.fakes.discord_gateway import FakeDiscord
 
     async with FakeDiscord() as fake:
         with tempfile.TemporaryDirectory() as tmp:

@@ -17,10 +17,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import Row
-from bot.adapters.discord import DiscordAdapter
-from bot.app import build_core
-from bot.settings import load_settings
-from tests.fakes.discord_gateway import FakeDiscord
+from tests.harness.discord_env import discord_env
 
 VOTES = 1_000
 TARGET = "p99 ≤ 100 ms"
@@ -28,44 +25,27 @@ ANCHOR = "Discord's 3 s deadline for the first answer"
 
 
 async def _measure(votes: int) -> list[float]:
-    async with FakeDiscord() as fake:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = load_settings(
-                database_url=f"sqlite:///{tmp}/bench.db",
-                charts_dir=Path(tmp) / "charts",
-                discord={
-                    "token": "bench",
-                    "api_base_url": fake.api_base_url,
-                    "gateway_url": fake.gateway_url,
-                    "guild_ids": [fake.guild_id],
-                },
+    with tempfile.TemporaryDirectory() as tmp:
+        # production's card-refresh interval: edits compete with interactions as they would
+        options = {"refresh_interval": None}
+        async with discord_env(Path(tmp), adapter_options=options, timeout=30) as dc:
+            fake = dc.fake
+            author = fake.add_user("author")
+            opening = fake.slash("propose", author, {"title": "Bench", "choices": "yes | no"})
+            await fake.send_interaction(opening)
+            await fake.wait_for("POST", r"/channels/\d+/messages/\d+/threads", timeout=30)
+            latencies = []
+            for index in range(votes):
+                voter = fake.add_user(f"voter{index}")
+                ballot = "yes" if index % 3 else "no"
+                payload = fake.slash("vote", voter, {"id": 1, "ballot": ballot})
+                await fake.send_interaction(payload)
+                await fake.wait_callback(payload["id"], timeout=30)
+                latencies.append(fake.callback_latency(payload["id"]) * 1000)
+            await fake.wait_for(
+                "PATCH", r"/webhooks/\d+/[^/]+/messages/@original", count=votes + 1, timeout=60
             )
-            core = await build_core(settings)
-            adapter = DiscordAdapter(core, client_options={"guild_ready_timeout": 0.05})
-            core.adapters["discord"] = adapter
-            runner = asyncio.create_task(adapter.run())
-            try:
-                await asyncio.wait_for(adapter.ready(), 30)
-                author = fake.add_user("author")
-                opening = fake.slash("propose", author, {"title": "Bench", "choices": "yes | no"})
-                await fake.send_interaction(opening)
-                await fake.wait_for("POST", r"/channels/\d+/messages/\d+/threads", timeout=30)
-                latencies = []
-                for index in range(votes):
-                    voter = fake.add_user(f"voter{index}")
-                    ballot = "yes" if index % 3 else "no"
-                    payload = fake.slash("vote", voter, {"id": 1, "ballot": ballot})
-                    await fake.send_interaction(payload)
-                    await fake.wait_callback(payload["id"], timeout=30)
-                    latencies.append(fake.callback_latency(payload["id"]) * 1000)
-                await fake.wait_for(
-                    "PATCH", r"/webhooks/\d+/[^/]+/messages/@original", count=votes + 1, timeout=60
-                )
-                return latencies
-            finally:
-                await adapter.stop()
-                await asyncio.wait_for(runner, 30)
-                await core.close()
+            return latencies
 
 
 def run() -> list[Row]:

@@ -82,7 +82,7 @@ async def measure_ingestion(folder: str, producers: int = 1000, each: int = 50) 
     )
     core = await build_core(settings)
     try:
-        await core.dispatcher.handle(Event(Actor("console", "m0", "m0"), WHERE, Command("rep")))
+        await core.dispatch(Event(Actor("console", "m0", "m0"), WHERE, Command("rep")))
         ids = [
             (await core.storage.members.ensure(1, "console", f"m{i}", f"m{i}")).id
             for i in range(producers + 1)
@@ -124,7 +124,7 @@ async def measure_rep(folder: str) -> tuple[float, list[float], int]:
     core = await build_core(settings, clock=clock)
     try:
         asker = Actor("console", "m1", "m1")
-        await core.dispatcher.handle(Event(asker, WHERE, Command("rep")))  # community + m1
+        await core.dispatch(Event(asker, WHERE, Command("rep")))  # community + m1
         ledger, _ = synthetic(EVENTS, MEMBERS)
         async with core.storage.db.write() as conn:  # members first seen long ago: seeds
             await conn.execute(
@@ -174,7 +174,7 @@ async def measure_rep(folder: str) -> tuple[float, list[float], int]:
             who = Actor("console", "m1", "m1")
             event = Event(who, WHERE, Command("rep", f"m{(i * 7919) % MEMBERS + 1}"))
             began = time.perf_counter()
-            replies = await core.dispatcher.handle(event)
+            replies = await core.dispatch(event)
             latencies.append(time.perf_counter() - began)
             if "error" in replies[0].meta:
                 raise RuntimeError(replies[0].text)
@@ -202,7 +202,7 @@ def run() -> list[Row]:
             ours,
             "s",
             "≤ 1 s",
-            f"networkx graph+PageRank: {theirs:.2f} s (issue anchor ~4.2 s)",
+            f"networkx graph+PageRank: {theirs:.2f} s (published anchor ~4.2 s)",
         ),
         Row("  same, with load from SQLite + snapshot save", full, "s", "", f"{events:,} credits"),
         Row("  /rep latency p50", cuts[49] * 1000, "ms", "", "50k-member snapshot"),

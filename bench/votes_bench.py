@@ -37,7 +37,7 @@ async def _measure(
         where = Where("console", "console", "main")
         try:
             author = Actor("console", "author", "author")
-            await core.dispatcher.handle(
+            await core.dispatch(
                 Event(author, where, Command("propose", "Bench | yes | no | maybe"))
             )
             actors = [Actor("console", f"m{i}", f"m{i}") for i in range(voters)]
@@ -50,13 +50,13 @@ async def _measure(
             latencies: list[float] = []
             choices = ("yes", "no", "maybe")
             for voter in actors:  # warm the per-process caches; steady state is measured
-                await core.dispatcher.handle(Event(voter, where, Command("vote", "1 yes")))
+                await core.dispatch(Event(voter, where, Command("vote", "1 yes")))
 
             async def voter_loop(voter: Actor, offset: int) -> None:
                 for n in range(votes_each):
                     event = Event(voter, where, Command("vote", f"1 {choices[(n + offset) % 3]}"))
                     started = time.perf_counter()
-                    replies = await core.dispatcher.handle(event)
+                    replies = await core.dispatch(event)
                     latencies.append(time.perf_counter() - started)
                     if "Receipt" not in replies[0].text:
                         raise RuntimeError(f"vote refused: {replies[0].text}")

@@ -39,16 +39,14 @@ async def _verifications() -> float:
             for i in range(MEMBERS):
                 account = Account.create()
                 actor = Actor("console", f"m{i}", f"m{i}")
-                replies = await core.dispatcher.handle(
-                    Event(actor, where, Command("link", account.address))
-                )
-                record = await core.storage.wallets.nonce(replies[0].meta["nonce"])
+                replies = await core.dispatch(Event(actor, where, Command("link", account.address)))
+                record = await core.storage.nonces.nonce(replies[0].meta["nonce"])
                 assert record is not None
                 signature = account.sign_message(encode_defunct(text=record.message)).signature
                 events.append(Event(actor, where, Command("verify", "0x" + signature.hex())))
 
             async def verify(event: Event) -> None:
-                replies = await core.dispatcher.handle(event)
+                replies = await core.dispatch(event)
                 if not replies[0].text.startswith("Linked"):
                     raise RuntimeError(replies[0].text)
 

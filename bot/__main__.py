@@ -1,4 +1,4 @@
-"""The `govbot` command line: run, demo, audit verify."""
+"""The `govbot` command line: run, demo, audit verify|export, export, arena."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.logging_setup import configure_logging
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+from storage.migrations import SchemaNewerThanCode
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,9 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="serve Discord/Telegram, or the console chat when no token is set")
     demo = sub.add_parser("demo", help="play a scripted community on a fresh database")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="charts folder")
-    audit = sub.add_parser("audit", help="audit log tools")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="re-check the hash chain and re-tally every result")
+    from bot.audit_cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     from bot.export_cli import add_parser as add_export_parser
 
     add_export_parser(sub)
@@ -41,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         settings.telegram.token or settings.discord.token
     )
     configure_logging(settings, console=console)
+    try:
+        return _command(args, settings)
+    except SchemaNewerThanCode as error:
+        # Refused before anything was written: the operator must run a newer release.
+        print(f"govbot: {error}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         from bot.app import run
 
@@ -60,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(export_command(args, settings))
     if args.command == "audit":
-        from bot.audit_cli import verify_command
+        from bot.audit_cli import audit_command
 
-        return asyncio.run(verify_command(settings))
+        return asyncio.run(audit_command(args, settings))
     return 2
 
 

@@ -29,9 +29,10 @@ from bot.integrations.models import build_models
 from bot.settings import Settings
 from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
+from handlers.audit.policy import PublicDefaults
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
-from handlers.core.deps import ArenaDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.deps import ArenaDeps, AuditDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
 from handlers.core.dispatch import Dispatcher
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
@@ -141,12 +142,12 @@ class Core:
                     await adapter.deliver(reply)
                 continue
             platform = reply.where.platform if reply.where else None
-            adapter = self.adapters.get(platform or "")
-            if adapter is None:
+            target = self.adapters.get(platform or "")
+            if target is None:
                 log.warning("no adapter for reply platform=%s", platform)
                 continue
             try:
-                await adapter.deliver(reply)
+                await target.deliver(reply)
             except Exception:
                 log.exception("delivering a scheduled reply failed platform=%s", platform)
 
@@ -193,7 +194,7 @@ def build_deps(
         wallets=WalletDeps(
             policy=settings.wallets,
             chain=build_chain(settings.wallets),
-            exempt_platforms=frozenset() if settings.console.require_wallet else {"console"},
+            exempt_platforms=frozenset(() if settings.console.require_wallet else ("console",)),
         ),
         arena=ArenaDeps(
             policy=settings.arena.policy(),
@@ -203,6 +204,12 @@ def build_deps(
         reputation=ReputationDeps(policy=settings.reputation, service=reputation),
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
+        ),
+        audit=AuditDeps(
+            policy=settings.audit,
+            public=PublicDefaults(
+                settings.web.public_url, settings.web.public_pages, settings.web.ballots_private
+            ),
         ),
     )
     install_features(deps, features)
@@ -337,6 +344,9 @@ async def run(
 
         has_token = settings.telegram.token is not None or settings.discord.token is not None
         if web_enabled(settings.web, has_platform_token=has_token):
+            from bot.public import routes as public_routes
+
+            core.web_routes.extend(public_routes(core))  # each community opts in to them
             server = WebServer(core, settings.web, core.web_routes)
             await server.start()
         if settings.wallets.signing_page:

@@ -70,7 +70,10 @@ def read_pairs(path: Path) -> list[QueuedPair]:
             raise ValueError(f"line {number}: needs non-empty {', '.join(PAIR_FIELDS)}")
         if record["model_a"] == record["model_b"]:
             raise ValueError(f"line {number}: model_a and model_b are the same model")
-        pairs.append(QueuedPair(*[str(v) for v in values], source=path.name[:400]))
+        prompt, model_a, output_a, model_b, output_b = (str(v) for v in values)
+        pairs.append(
+            QueuedPair(prompt, model_a, output_a, model_b, output_b, source=path.name[:400])
+        )
     return pairs
 
 

@@ -1,4 +1,5 @@
-"""`govbot demo`: a scripted community plays one proposal of each method.
+"""`govbot demo`: a scripted community plays one proposal of each method, then elects a
+council of two by STV and splits a grant budget by Equal Shares.
 
 It drives the real console adapter (the same handlers every platform uses) with a
 script on a fresh database in the output folder, prints the transcript, writes the
@@ -81,6 +82,27 @@ Thanks everyone, results below.
 /leaderboard
 /rep alice
 /top
+/as admin
+/propose Steering council | ann | bob | cyd | dee | eve method=stv seats=2
+/propose Q1 grants | evals 4000 | hosting 2500 | red-teaming 3000 method=budget budget=6000
+/as alice
+/vote 7 ann > bob > cyd
+/vote 8 evals, hosting
+/as bob
+/vote 7 ann > cyd
+/vote 8 evals
+/as carol
+/vote 7 cyd > dee
+/vote 8 hosting, red-teaming
+/as dave
+/vote 7 dee > cyd
+/vote 8 red-teaming
+/as erin
+/vote 7 eve > ann
+/vote 8 evals, red-teaming
+/as admin
+/close 7
+/close 8
 """
 
 

@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector
 from handlers.core.types import Command, Event, Posted, Press, Reaction, Reply
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.runtime import Runtime
     from storage.group_commit import GroupCommitter
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -37,7 +37,7 @@ BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 QUEUES = ("ballots", "wallets", "contributions")  # Storage repositories with a group commit
 
 
-def committers(core: Core) -> dict[str, GroupCommitter[Any, Any]]:
+def committers(core: Runtime) -> dict[str, GroupCommitter[Any, Any]]:
     """The group-commit queues of the storage layer, by repository name."""
     found: dict[str, GroupCommitter[Any, Any]] = {}
     for name in QUEUES:
@@ -50,7 +50,7 @@ def committers(core: Core) -> dict[str, GroupCommitter[Any, Any]]:
 class _LiveGauges(Collector):
     """Values read at scrape time: queue depths and adapter connectivity."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Runtime) -> None:
         self.core = core
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -75,7 +75,7 @@ class _LiveGauges(Collector):
 class Metrics:
     """The collectors of one Core, and the dispatcher observer that feeds them."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Runtime) -> None:
         self.core = core
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.registry = CollectorRegistry()
@@ -173,14 +173,14 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def install_metrics(core: Core) -> Metrics:
+def install_metrics(core: Runtime) -> Metrics:
     """Create the core's metrics and hook them into the dispatcher and the queues."""
     metrics = Metrics(core)
     core.dispatcher.observers.append(metrics.observe)
     return metrics
 
 
-def render(core: Core) -> tuple[bytes, str]:
+def render(core: Runtime) -> tuple[bytes, str]:
     """The /metrics body and content type (installing metrics on first use)."""
     metrics = getattr(core, "metrics", None)
     if metrics is None:

@@ -22,7 +22,8 @@ from pydantic_settings import (
 
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
-from bot.web import WebSettings
+from bot.web_settings import WebSettings
+from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reputation.policy import ReputationPolicy
@@ -30,7 +31,7 @@ from handlers.wallets.policy import WalletPolicy
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "govbot.toml"
 
-# Well-known variables read without the GOVBOT_ prefix (SPEC §1), mapped into the tree.
+# Well-known variables read without the GOVBOT_ prefix , mapped into the tree.
 PLAIN_ENV: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database_url",),
     "TELEGRAM_TOKEN": ("telegram", "token"),
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
 
     @classmethod
     def settings_customise_sources(

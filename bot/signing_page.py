@@ -38,7 +38,7 @@ from handlers.wallets.policy import WalletPolicy
 from handlers.wallets.siwe import format_time
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def render_page(
     )
 
 
-def routes(core: Core) -> list[RouteDef]:
+def routes(core: Runtime) -> list[RouteDef]:
     """The page's routes, ready for any aiohttp application (or `core.web_routes`)."""
     path = page_path(core.deps.wallets.policy)
 
@@ -258,7 +258,7 @@ def routes(core: Core) -> list[RouteDef]:
     ]
 
 
-def build_app(core: Core) -> web.Application:
+def build_app(core: Runtime) -> web.Application:
     """An application serving only the signing page (bodies capped at 16 KiB)."""
     app = web.Application(client_max_size=MAX_BODY)
     for route in routes(core):
@@ -269,7 +269,7 @@ def build_app(core: Core) -> web.Application:
 class SigningPageServer:
     """The page on `signing_page_listen:signing_page_port` (port 0: any free port)."""
 
-    def __init__(self, core: Core, *, port: int | None = None) -> None:
+    def __init__(self, core: Runtime, *, port: int | None = None) -> None:
         self.core = core
         policy = core.deps.wallets.policy
         self.listen = policy.signing_page_listen

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
+from bot.web_settings import WebSettings
+
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CORE: web.AppKey[Any] = web.AppKey("core", object)
 STOPPING: web.AppKey[dict[str, bool]] = web.AppKey("stopping", dict)
 HEALTH_TIMEOUT = 5.0
-
-
-class WebSettings(BaseModel):
-    """The `[web]` settings section."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool | None = Field(
-        default=None, description="serve /healthz and /metrics; unset = only with a platform token"
-    )
-    listen: str = Field(default="127.0.0.1", description="address to bind (0.0.0.0 in Docker)")
-    port: int = Field(default=8080, ge=0, le=65535, description="0 = any free port")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +62,7 @@ def web_enabled(settings: WebSettings, *, has_platform_token: bool) -> bool:
     return has_platform_token if settings.enabled is None else settings.enabled
 
 
-async def health(core: Core, *, stopping: bool = False) -> tuple[bool, dict[str, Any]]:
+async def health(core: Runtime, *, stopping: bool = False) -> tuple[bool, dict[str, Any]]:
     """(healthy, details): the database answers and every adapter is connected."""
     details: dict[str, Any] = {}
     started = time.perf_counter()
@@ -94,7 +83,7 @@ async def health(core: Core, *, stopping: bool = False) -> tuple[bool, dict[str,
     return healthy, details
 
 
-def build_web_app(core: Core, extra_routes: list[RouteDef] | None = None) -> web.Application:
+def build_web_app(core: Runtime, extra_routes: list[RouteDef] | None = None) -> web.Application:
     """The aiohttp application: /healthz, /metrics, then `extra_routes`."""
     app = web.Application()
     app[CORE] = core
@@ -127,7 +116,7 @@ def build_web_app(core: Core, extra_routes: list[RouteDef] | None = None) -> web
 class WebServer:
     """Runs `build_web_app` on one port; `start()` binds, `stop()` closes gracefully."""
 
-    def __init__(self, core: Core, settings: WebSettings, extra_routes: list[RouteDef]) -> None:
+    def __init__(self, core: Runtime, settings: WebSettings, extra_routes: list[RouteDef]) -> None:
         self.core = core
         self.settings = settings
         self.app = build_web_app(core, extra_routes)

@@ -10,11 +10,15 @@ from storage.repos.arena import ArenaRepo
 from storage.repos.audit import AuditRepo
 from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
-from storage.repos.contributions import ContributionRepo, ReputationRepo
+from storage.repos.contributions import ContributionRepo
+from storage.repos.delegations import DelegationRepo
 from storage.repos.deliveries import DeliveryRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
+from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
+from storage.repos.published import PublicRepo
+from storage.repos.reputation import ReputationRepo
 from storage.repos.wallets import WalletRepo
 
 
@@ -30,16 +34,20 @@ class Storage:
     proposals: ProposalRepo
     cards: CardRepo
     arena: ArenaRepo
-    wallets: WalletRepo
+    wallets: WalletRepo  # links
+    nonces: NonceRepo
+    delegations: DelegationRepo
     contributions: ContributionRepo
     reputation: ReputationRepo
-    identity: IdentityRepo  # one person across platforms (issue 8)
-    leases: LeaseRepo  # one process at a time per background job (issue 9)
+    identity: IdentityRepo  # one person across platforms
+    leases: LeaseRepo  # one process at a time per background job
+    public: PublicRepo  # read-only: the public log, pages and exports
     deliveries: DeliveryRepo  # platform events already handled, by their platform id
 
     async def close(self) -> None:
         await self.ballots.drain()
         await self.wallets.drain()
+        await self.delegations.close()
         await self.contributions.drain()
         await self.deliveries.drain()
         await self.db.close()
@@ -48,9 +56,18 @@ class Storage:
 async def open_storage(
     url: str, *, sqlite_synchronous: str = "FULL", max_batch: int = 1000
 ) -> Storage:
-    """Connect, migrate to the latest schema, and build the repositories."""
+    """Connect, migrate to the latest schema, and build the repositories.
+
+    A refused or failed migration (`storage.migrations.MigrationError`, e.g. a database
+    newer than this code) closes the engine before it propagates, so no pool thread
+    outlives the refusal.
+    """
     db = Database(url, sqlite_synchronous=sqlite_synchronous)
-    await migrate(db)
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.close()
+        raise
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
     deliveries = DeliveryRepo(db, max_batch=max_batch)
@@ -65,9 +82,12 @@ async def open_storage(
         cards=CardRepo(db),
         arena=ArenaRepo(db, audit),
         wallets=WalletRepo(db, audit, max_batch=max_batch),
+        nonces=NonceRepo(db, max_batch=max_batch),
+        delegations=DelegationRepo(db, audit, max_batch=max_batch),
         contributions=ContributionRepo(db, audit),
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        public=PublicRepo(db, communities),
         deliveries=deliveries,
     )

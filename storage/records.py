@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -55,6 +55,7 @@ class ProposalRecord:
     result: dict[str, Any] | None
     result_hash: str | None
     announced: bool
+    options: dict[str, Any] = field(default_factory=dict)  # the method's own options
 
     @classmethod
     def from_row(cls, row: Any) -> ProposalRecord:
@@ -82,6 +83,7 @@ class ProposalRecord:
             result=json.loads(m["result"]) if m["result"] else None,
             result_hash=m["result_hash"],
             announced=bool(m["announced"]),
+            options=json.loads(m["options"]) if m.get("options") else {},
         )
 
 

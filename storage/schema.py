@@ -91,6 +91,7 @@ proposals = Table(
     Column("result", Text),
     Column("result_hash", String(64)),
     Column("announced", Boolean, nullable=False, server_default="0"),
+    Column("options", Text),
     UniqueConstraint("community_id", "number", name="uq_proposal_number"),
     Index("ix_proposals_status_ends", "status", "ends_at"),
 )

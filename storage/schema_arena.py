@@ -1,7 +1,7 @@
 """Arena tables: imported prompt/output pairs, battles, and one rating per member per battle.
 
-On the shared `metadata`, so a fresh database gets them from create_all; migration
-v003 creates them on an existing one.
+On the shared `metadata`. Revision v003 (storage/migrations/versions) creates them in a
+database; tests/storage checks that the revisions build exactly these tables.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A link row is never updated in place except to close it (`unlinked_at`), so the
 history of who held which address stays; the partial unique index makes "an address
 is linked to at most one member per platform of a community" a database rule, not only
-a check (the same person on Discord and Telegram links one address twice: issue 8).
+a check (the same person on Discord and Telegram links one address twice).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ wallet_links = Table(
     Column("linked_at", Float, nullable=False),
     Column("unlinked_at", Float),
     # The account's platform (copied from members): one community spans platforms, and
-    # one person may link the same address once per platform (issue 8, v005).
+    # one person may link the same address once per platform (since v005).
     Column("platform", String(20)),
     Index("ix_wallet_links_member", "member_id", "linked_at"),
     Index(

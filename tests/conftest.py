@@ -1,5 +1,8 @@
 """Shared fixtures: both database engines, a built core, and neutral-event helpers.
 
+The harness fixtures (tests/harness/fixtures.py: `restore_logging`, `tg_fake`, `tg`,
+`dc`) are registered here for the whole suite.
+
 `database_url` runs a test once on SQLite and once on PostgreSQL. The PostgreSQL
 cluster is a throwaway one started from Debian's server binaries; outside CI a machine
 without them skips those runs with a visible reason, in CI (CI=true) it fails instead.
@@ -14,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core, build_core
-from bot.settings import PLAIN_ENV, load_settings
+from bot.app import Core
+from bot.settings import PLAIN_ENV
 from handlers.core.ports import ManualClock
 from handlers.core.types import Actor, Command, Event, Press, Reply, Where
+from tests.harness.core import core_env
 from tests.pgcluster import PgCluster, find_pg_bin, start_cluster
+
+pytest_plugins = ("tests.harness.fixtures",)
 
 _db_numbers = itertools.count(1)
 
@@ -63,12 +69,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def core(database_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Core]:
-    settings = load_settings(database_url=database_url, charts_dir=tmp_path / "charts")
-    built = await build_core(settings, clock=clock)
-    try:
+    async with core_env(tmp_path, database_url=database_url, clock=clock) as built:
         yield built
-    finally:
-        await built.close()
 
 
 WHERE = Where("console", "console", "main")
@@ -83,13 +85,11 @@ async def run_command(
 ) -> list[Reply]:
     """Send `/name args` as `user` through the dispatcher; returns the replies."""
     name, _, rest = line.lstrip("/").partition(" ")
-    return await core.dispatcher.handle(
-        Event(actor(user, admin=admin), where, Command(name, rest.strip()))
-    )
+    return await core.dispatch(Event(actor(user, admin=admin), where, Command(name, rest.strip())))
 
 
 async def press(core: Core, user: str, action: str, *args: str) -> list[Reply]:
-    return await core.dispatcher.handle(Event(actor(user), WHERE, Press(action, args)))
+    return await core.dispatch(Event(actor(user), WHERE, Press(action, args)))
 
 
 def texts(replies: list[Reply]) -> str:

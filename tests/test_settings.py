@@ -64,7 +64,7 @@ def test_defaults(no_default_file: None, monkeypatch: pytest.MonkeyPatch) -> Non
     assert s.database_url == "sqlite:///govbot.db"
     assert s.sqlite_synchronous == "FULL" and s.log_level == "INFO" and s.log_format == "text"
     assert s.charts_dir == Path("charts")
-    assert s.voting.require_wallet is True  # SPEC §4: yes, now that wallet linking exists
+    assert s.voting.require_wallet is True  # on by default: votes need a linked wallet
     assert (s.voting.default_method, s.voting.default_weight) == ("single", "member")
     assert s.voting.default_hours == 72
     assert s.proposals.who_may_propose == "everyone"

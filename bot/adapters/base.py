@@ -16,6 +16,7 @@ An adapter translates: platform update → neutral `Event` → `Dispatcher.handl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -106,3 +107,12 @@ class Adapter(Protocol):
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until the adapter is connected and serving; False on timeout."""
         ...
+
+
+async def wait_for_event(event: asyncio.Event, timeout: float | None) -> bool:
+    """`Adapter.ready` for adapters that set an event once connected; False on timeout."""
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        return False
+    return True

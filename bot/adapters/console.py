@@ -18,7 +18,7 @@ import contextlib
 import sys
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from handlers.core.markup import clean, to_plain
 from handlers.core.types import (
@@ -47,7 +47,7 @@ CONSOLE_HELP = (
     "  /react <msg> <emoji> · /unreact <msg> <emoji> — react to message #msg",
     "  /reply <msg> <text or /command …> — reply to message #msg",
     "  /press <msg> <button number or label> — press a button under message #msg",
-    "  /age <name|everyone> <days> — make members older (trusted seeds for reputation)",
+    "  /age <name|everyone> <days> — make members older (their first sighting moves back)",
     "  plain lines are chat messages",
 )
 
@@ -282,13 +282,19 @@ class ConsoleAdapter:
                 line = self.stdin.readline()
             except (OSError, ValueError):
                 line = ""
+
+            def deliver() -> None:
+                if not future.done():
+                    future.set_result(line)
+
             with contextlib.suppress(RuntimeError):  # the loop closed while we waited
-                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+                loop.call_soon_threadsafe(deliver)
 
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
         stopped = asyncio.ensure_future(self._stop_event.wait())
         try:
-            await asyncio.wait({future, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            waiters: set[asyncio.Future[Any]] = {future, stopped}
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopped.cancel()
         return future.result() if future.done() else None

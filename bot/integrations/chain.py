@@ -4,9 +4,10 @@ Reads are raw `eth_call`s with hand-encoded calldata (balanceOf, decimals,
 isValidSignature): no contract objects, no ABI loading per call. Each read has a
 timeout and a bounded number of retries with backoff; after them the handler sees
 `ChainUnavailable` (→ "try again", nothing written). A revert or an empty answer is
-`ChainCallFailed`, never retried. Values at a fixed block never change, so they are
-cached per (kind, contract, address, block) in an LRU, and concurrent reads of one key
-share one request.
+`ChainCallFailed`, never retried; for isValidSignature the revert's reason is kept (a
+Safe says "GS020" for too few owner signatures) and a bare revert means "no such
+function". Values at a fixed block never change, so they are cached per (kind,
+contract, address, block) in an LRU, and concurrent reads of one key share one request.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiohttp import ClientTimeout
 from eth_abi import decode, encode
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.exceptions import (
     BadFunctionCallOutput,
+    ContractCustomError,
     ContractLogicError,
     Web3RPCError,
     Web3ValidationError,
 )
+from web3.types import BlockIdentifier
 
-from handlers.wallets.chain import ChainCallFailed, ChainUnavailable
+from handlers.wallets.chain import ChainCallFailed, ChainUnavailable, SignatureCheck
 from handlers.wallets.policy import WalletPolicy
 
 log = logging.getLogger(__name__)
@@ -130,7 +133,9 @@ class Web3Chain:
     async def _call_uint(self, contract: str, data: bytes, block: int | str, what: str) -> int:
         async def call() -> bytes:
             return bytes(
-                await self.w3.eth.call({"to": contract, "data": data}, block_identifier=block)
+                await self.w3.eth.call(
+                    {"to": contract, "data": data}, block_identifier=cast(BlockIdentifier, block)
+                )
             )
 
         raw = await self._rpc(what, call)
@@ -196,6 +201,11 @@ class Web3Chain:
         return found
 
     async def is_valid_signature(self, contract: str, digest: bytes, signature: bytes) -> bool:
+        return (await self.check_signature(contract, digest, signature)).valid
+
+    async def check_signature(
+        self, contract: str, digest: bytes, signature: bytes
+    ) -> SignatureCheck:
         data = IS_VALID_SIGNATURE + encode(["bytes32", "bytes"], [digest, signature])
 
         async def call() -> bytes:
@@ -205,12 +215,30 @@ class Web3Chain:
 
         try:
             raw = await self._rpc(f"isValidSignature {contract}", call)
-        except ChainCallFailed:
-            return False
-        if len(raw) < 32:
-            return False
+        except ChainCallFailed as failed:
+            return _refusal(failed.__cause__)
+        if len(raw) < 32:  # no such function, and a fallback that returns nothing
+            return SignatureCheck(valid=False, answered=False)
         (magic,) = decode(["bytes4"], raw[:32])
-        return bytes(magic) == IS_VALID_SIGNATURE
+        return SignatureCheck(valid=bytes(magic) == IS_VALID_SIGNATURE)
+
+
+def _refusal(error: BaseException | None) -> SignatureCheck:
+    """A reverted isValidSignature: refused with its reason, or no answer if it gave none.
+
+    A contract without the function (and without a fallback) reverts with no data at
+    all; a wallet refusing a signature normally says why (`Error(string)`, or a custom
+    error, which web3 reports as its data).
+    """
+    if isinstance(error, ContractCustomError):
+        return SignatureCheck(valid=False, reason=f"custom error {str(error.data)[:10]}")
+    data = getattr(error, "data", None)
+    message = str(getattr(error, "message", None) or "")
+    reason = message.removeprefix("execution reverted").lstrip(": ").strip()
+    has_data = isinstance(data, str) and data.startswith("0x") and len(data) > 2
+    if isinstance(error, ContractLogicError) and not reason and not has_data:
+        return SignatureCheck(valid=False, answered=False)
+    return SignatureCheck(valid=False, reason=reason[:200] or None)
 
 
 def build_chain(policy: WalletPolicy) -> Web3Chain | None:

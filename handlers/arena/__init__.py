@@ -1,1 +1,1 @@
-"""Blind A/B ratings: battles, pair choice, Bradley–Terry leaderboard (SPEC §6)."""
+"""Blind A/B ratings: battles, pair choice, Bradley–Terry leaderboard."""

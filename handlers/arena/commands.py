@@ -1,4 +1,4 @@
-"""/arena, the rating buttons, reveals, /leaderboard and /raters (SPEC §6)."""
+"""/arena, the rating buttons, reveals, /leaderboard and /raters."""
 
 from __future__ import annotations
 
@@ -149,7 +149,9 @@ async def _fresh_pair(ctx: Context, prompt: str) -> tuple[str, str, str, str, st
         ratings = dict(
             zip(counts.models, bt.to_ratings(bt.fit(counts), counts.models), strict=True)
         )
-    name_a, name_b = choose_pair(list(models), pair_battles, ratings, deps.arena.rng)
+    name_a, name_b = choose_pair(
+        list(models), pair_battles, ratings, deps.arena.rng, floor=deps.arena.policy.uniform_share
+    )
     results = await asyncio.gather(
         _generate(models[name_a], prompt), _generate(models[name_b], prompt), return_exceptions=True
     )
@@ -252,7 +254,7 @@ async def arena(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     )
     if battle is None:
         raise TryAgain("That imported pair was just taken by another battle; try again.")
-    card = battle_card(deps, battle, 0)  # and a copy on each other platform (issue 8)
+    card = battle_card(deps, battle, 0)  # and a copy on each other platform
     return [card, *copies_elsewhere(deps, community.id, where, card)]
 
 

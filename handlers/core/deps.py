@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import TextModel
+from handlers.audit.policy import AuditPolicy, PublicDefaults
 from handlers.communities.places import MappedCommunity
-from handlers.core.events import EventBus
+from handlers.core.bus import EventBus
 from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
@@ -63,6 +64,12 @@ class CommunityDeps:
 
 
 @dataclass
+class AuditDeps:
+    policy: AuditPolicy = field(default_factory=AuditPolicy)  # checkpoints
+    public: PublicDefaults = field(default_factory=PublicDefaults)  # public pages, links
+
+
+@dataclass
 class Deps:
     storage: Storage
     policy: Policy  # the proposal and voting rules every community runs under
@@ -76,3 +83,4 @@ class Deps:
     arena: ArenaDeps = field(default_factory=ArenaDeps)
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
+    audit: AuditDeps = field(default_factory=AuditDeps)

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from handlers.core.events import Check, DomainEvent, Listener
+from handlers.core.bus import Check, DomainEvent, Listener
 from handlers.core.types import CardKey, Reply
 
 if TYPE_CHECKING:

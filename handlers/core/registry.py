@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handlers.core.errors import BadArguments
 from handlers.core.types import Reply
 
-if TYPE_CHECKING:
-    from handlers.core.context import Context
-
-Handler = Callable[["Context", dict[str, Any]], Awaitable[list[Reply]]]
+# A handler takes (ctx, args); ctx is a `handlers.core.context.Context`, typed loosely
+# here because the context carries the deps, which carry this registry.
+Handler = Callable[[Any, dict[str, Any]], Awaitable[list[Reply]]]
+MAX_INT = 2**31 - 1
+PressHandler = Callable[[Any, tuple[str, ...]], Awaitable[list[Reply]]]
 TextParser = Callable[[str], dict[str, Any]]
 
 
@@ -103,7 +104,10 @@ def _convert(param: Param, raw: Any, usage: str) -> Any:
             raise BadArguments(
                 f'<{param.name}> must be a whole number, not "{_short(str(raw))}".', usage=usage
             )
-        return int(text)
+        number = int(text)
+        if not -MAX_INT <= number <= MAX_INT:  # ids and counts are 32-bit columns
+            raise BadArguments(f"<{param.name}> {_short(text)} is too large.", usage=usage)
+        return number
     if param.type is float:
         try:
             return float(str(raw).strip())
@@ -130,9 +134,7 @@ class Registry:
     """The command table plus button-press handlers, keyed by action."""
 
     commands: dict[str, CommandSpec] = field(default_factory=dict)
-    presses: dict[str, Callable[[Context, tuple[str, ...]], Awaitable[list[Reply]]]] = field(
-        default_factory=dict
-    )
+    presses: dict[str, PressHandler] = field(default_factory=dict)
 
     def add(self, spec: CommandSpec) -> CommandSpec:
         if spec.name in self.commands:
@@ -179,15 +181,8 @@ class Registry:
 
         return register
 
-    def press(
-        self, action: str
-    ) -> Callable[
-        [Callable[[Context, tuple[str, ...]], Awaitable[list[Reply]]]],
-        Callable[[Context, tuple[str, ...]], Awaitable[list[Reply]]],
-    ]:
-        def register(
-            handler: Callable[[Context, tuple[str, ...]], Awaitable[list[Reply]]],
-        ) -> Callable[[Context, tuple[str, ...]], Awaitable[list[Reply]]]:
+    def press(self, action: str) -> Callable[[PressHandler], PressHandler]:
+        def register(handler: PressHandler) -> PressHandler:
             self.presses[action] = handler
             return handler
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.audit.policy import proposal_url
 from handlers.core.deps import Deps
 from handlers.core.markup import bold, code
 from handlers.core.types import Button, CardKey, Reply
 from handlers.proposals.charts import bar_chart
+from handlers.proposals.counting import tally_proposal
+from handlers.voting import methods
 from storage.records import ProposalRecord
 
 OUTCOME_TEXT = {
@@ -23,7 +26,6 @@ OUTCOME_TEXT = {
     "tie": "tied: no winner",
     "rejected": "rejected: for did not outweigh against",
 }
-BUTTON_METHODS = ("single", "basic")
 
 
 def when(epoch: float) -> str:
@@ -41,18 +43,7 @@ def refresh(proposal: ProposalRecord) -> Reply:
 
 def vote_hint(proposal: ProposalRecord) -> str:
     """An example ballot written with this proposal's own choices."""
-    names = list(proposal.choices[:3])
-    start = f"/vote {proposal.number} "
-    match proposal.method:
-        case "approval":
-            return start + ", ".join(names[:2])
-        case "ranked":
-            return start + " > ".join(names)
-        case "weighted" | "quadratic":
-            return start + f"{names[0]}=60, {names[1]}=40"
-        case "basic":
-            return start + "for | against | abstain".replace(" | ", " or ")
-    return start + " or ".join(names[:2])
+    return methods.get(proposal.method).hint(proposal.number, proposal.choices)
 
 
 def _fmt(value: float) -> str:
@@ -61,6 +52,9 @@ def _fmt(value: float) -> str:
 
 def _rules_line(proposal: ProposalRecord) -> str:
     parts = [f"method {proposal.method}", f"weight {proposal.strategy}"]
+    described = methods.get(proposal.method).describe(proposal.options)
+    if described:
+        parts.insert(1, described)
     if proposal.quorum:
         parts.append(f"quorum {proposal.quorum}")
     if proposal.threshold:
@@ -72,11 +66,14 @@ def _rules_line(proposal: ProposalRecord) -> str:
     return " · ".join(parts)
 
 
-def _totals_lines(choices: tuple[str, ...], totals: list[float], winner: int | None) -> list[str]:
+def _totals_lines(
+    choices: tuple[str, ...], totals: list[float], winner: int | set[int] | None
+) -> list[str]:
     grand = sum(totals) or 1.0
     lines = []
+    marked = winner if isinstance(winner, set) else {winner}
     for index, (choice, total) in enumerate(zip(choices, totals, strict=True)):
-        mark = "✔ " if index == winner else ""
+        mark = "✔ " if index in marked else ""
         lines.append(f"  {mark}{choice}: {_fmt(total)} ({total / grand:.0%})")
     return lines
 
@@ -85,32 +82,43 @@ def header(proposal: ProposalRecord) -> str:
     return bold(f"#{proposal.number} {proposal.title}")
 
 
+async def page_line(deps: Deps, proposal: ProposalRecord) -> list[str]:
+    """A link to the proposal's public page, when web.public_url is set and it is served."""
+    community = await deps.storage.communities.get(proposal.community_id)
+    url = proposal_url(
+        deps.audit.public, proposal.community_id, proposal.number, community.settings
+    )
+    return [] if url is None else [f"Page: {url}"]
+
+
 async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     """The live card: choices, rules, end time, the running tally unless hidden, buttons."""
     if proposal.status == "closed":  # the card itself becomes the result, chart-less
         closed = await result_card(deps, proposal, chart=False)
         return Reply(closed.text, card=card_key(proposal), title=closed.title)
-    from handlers.proposals.closing import tally_proposal
-
     lines = [f"{header(proposal)} · {proposal.status}"]
     if proposal.body:
         lines.append(proposal.body)
-    lines.append("Choices: " + "  ".join(f"{i}. {c}" for i, c in enumerate(proposal.choices, 1)))
+    voting = methods.get(proposal.method)
+    labels = [voting.choice_label(c, i, proposal.options) for i, c in enumerate(proposal.choices)]
+    lines.append("Choices: " + "  ".join(f"{i}. {c}" for i, c in enumerate(labels, 1)))
     lines.append(_rules_line(proposal))
     if proposal.status == "cancelled":
         lines.append(f"Cancelled at {when(proposal.closed_at or proposal.created_at)}.")
+        lines.extend(await page_line(deps, proposal))
         return Reply("\n".join(lines), title=proposal.title)
     lines.append(f"Voting ends {when(proposal.ends_at)}.")
     ballots = await deps.storage.ballots.for_proposal(proposal.id)
     if proposal.hidden:
         lines.append(f"Ballots so far: {len(ballots)} (tally hidden until close).")
     else:
-        result = tally_proposal(proposal, ballots)
+        result = tally_proposal(proposal, ballots, preview=True)
         lines.append(f"Tally ({len(ballots)} ballot{'s' if len(ballots) != 1 else ''}):")
         lines.extend(_totals_lines(proposal.choices, list(result.totals), None))
     lines.append(f"Vote: {code(vote_hint(proposal))}")
+    lines.extend(await page_line(deps, proposal))
     buttons: tuple[Button, ...] = ()
-    if proposal.method in BUTTON_METHODS:
+    if methods.get(proposal.method).buttons:
         buttons = tuple(
             Button(choice, "vote", (str(proposal.id), str(index)))
             for index, choice in enumerate(proposal.choices)
@@ -126,10 +134,17 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
     totals = [float(t) for t in result.get("totals", [0.0] * len(proposal.choices))]
     lines = [f"{header(proposal)} · closed"]
     verdict = OUTCOME_TEXT.get(outcome, outcome)
-    if outcome == "passed" and winner is not None:
+    voting = methods.get(proposal.method)
+    winners = [int(i) for i in result.get("winners", [])]
+    if outcome == "passed" and "winners" in result and voting.name == "budget":
+        verdict = "funded: " + (", ".join(proposal.choices[i] for i in winners) or "nothing")
+    elif outcome == "passed" and "winners" in result and len(winners) > 1:
+        verdict = "elected: " + ", ".join(proposal.choices[i] for i in winners)
+    elif outcome == "passed" and winner is not None:
         verdict = f'passed: "{proposal.choices[winner]}" wins'
     lines.append(f"Result: {bold(verdict)}")
-    lines.extend(_totals_lines(proposal.choices, totals, winner))
+    marked: set[int] = set(winners) if winners else ({winner} if winner is not None else set())
+    lines.extend(_totals_lines(proposal.choices, totals, marked))
     voters = result.get("voters", 0)
     turnout = result.get("turnout")
     power = result.get("total_power", 0.0)
@@ -155,7 +170,9 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
             else ""
         )
         lines.append(f"  Round {number}: {shown}{out}")
+    lines.extend(voting.explain(proposal.choices, result, proposal.options))
     lines.append(f"Audit hash: {code(proposal.result_hash or '')}")
+    lines.extend(await page_line(deps, proposal))
     if not chart:
         return Reply("\n".join(lines), title=proposal.title)
     path = deps.charts_dir / f"proposal-{proposal.community_id}-{proposal.number}.png"
@@ -164,6 +181,6 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
         f"#{proposal.number} {proposal.title}",
         proposal.choices,
         totals,
-        highlight=winner if outcome == "passed" else None,
+        highlight=marked if outcome == "passed" else None,
     )
     return Reply("\n".join(lines), image=str(image), title=proposal.title)

@@ -14,9 +14,15 @@ import matplotlib.pyplot as plt
 
 
 def bar_chart(
-    path: Path, title: str, labels: Sequence[str], values: Sequence[float], *, highlight: int | None
+    path: Path,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    highlight: int | set[int] | None,
 ) -> Path:
-    """Draw a horizontal bar per choice, the winner highlighted; returns the file path."""
+    """Draw a horizontal bar per choice, the winners highlighted; returns the file path."""
+    marked = highlight if isinstance(highlight, set) else {highlight}
     path.parent.mkdir(parents=True, exist_ok=True)
     # Fonts lack glyphs for some emoji in choice names; the bar is still right, so the
     # "Glyph missing" warning would only be noise on the console.
@@ -24,7 +30,7 @@ def bar_chart(
     height = 1.2 + 0.45 * len(labels)
     fig, ax = plt.subplots(figsize=(7, height), dpi=100)
     try:
-        colours = ["#2e7d32" if i == highlight else "#90a4ae" for i in range(len(labels))]
+        colours = ["#2e7d32" if i in marked else "#90a4ae" for i in range(len(labels))]
         positions = list(range(len(labels)))[::-1]
         ax.barh(positions, values, color=colours)
         ax.set_yticks(positions, [label[:40] for label in labels])

@@ -14,53 +14,10 @@ from handlers.core.deps import Deps
 from handlers.core.events import ProposalClosed
 from handlers.core.types import Reply, Where
 from handlers.proposals.cards import refresh, result_card
-from handlers.voting.ballots import decode_selection
-from handlers.voting.tally import Quorum, TallyResult, tally
+from handlers.proposals.counting import tally_proposal
 from storage.records import BallotRecord, ProposalRecord
 
 log = logging.getLogger(__name__)
-
-
-def quorum_of(text: str | None) -> Quorum | None:
-    if not text:
-        return None
-    if text.endswith("%"):
-        return Quorum(float(text[:-1]), True)
-    return Quorum(float(text), False)
-
-
-def tally_ballots(
-    method: str,
-    choices: tuple[str, ...],
-    ballots: list[tuple[list[Any], float]],
-    *,
-    quorum: str | None,
-    threshold: float | None,
-    eligible_power: float | None,
-) -> TallyResult:
-    """Tally stored (encoded selection, weight) pairs; used by closing and by audit verify."""
-    decoded = [(decode_selection(method, sel, len(choices)), weight) for sel, weight in ballots]
-    return tally(
-        method,
-        choices,
-        decoded,
-        quorum=quorum_of(quorum),
-        threshold=threshold,
-        eligible_power=eligible_power,
-    )
-
-
-def tally_proposal(
-    proposal: ProposalRecord, ballots: list[BallotRecord], eligible_power: float | None = None
-) -> TallyResult:
-    return tally_ballots(
-        proposal.method,
-        proposal.choices,
-        [(b.selection, b.weight) for b in ballots],
-        quorum=proposal.quorum,
-        threshold=proposal.threshold,
-        eligible_power=proposal.eligible_power if eligible_power is None else eligible_power,
-    )
 
 
 async def close_proposal(
@@ -74,9 +31,10 @@ async def close_proposal(
     """
     strategy = deps.strategies.parse(proposal.strategy)
     eligible = await strategy.eligible_power(proposal.community_id)
+    seed = await deps.storage.proposals.opened_hash(proposal.id)  # lots drawn from it
 
     async def decide(locked: ProposalRecord, ballots: list[BallotRecord]) -> dict[str, Any]:
-        return tally_proposal(locked, ballots, eligible).to_json()
+        return tally_proposal(locked, ballots, eligible, seed=seed).to_json()
 
     closed = await deps.storage.proposals.close(proposal.id, decide, at=deps.clock.now(), by=by)
     if closed is not None:

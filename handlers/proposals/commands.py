@@ -13,6 +13,7 @@ from handlers.core.types import Reply
 from handlers.proposals.cards import header, proposal_card, refresh, result_card, when
 from handlers.proposals.closing import announce, close_proposal
 from handlers.proposals.options import MAX_BODY, USAGE, build_draft, parse_propose_text
+from handlers.voting import methods
 from storage.records import ProposalRecord
 from storage.repos.proposals import NewProposal
 
@@ -67,7 +68,7 @@ COMMANDS = Registry()
     USAGE,
     Param("title", str, "what is being decided"),
     Param("choices", str, "the choices, separated by |", required=False),
-    Param("method", str, "single, basic, approval, ranked, weighted or quadratic", False),
+    Param("method", str, f"{', '.join(methods.NAMES[:-1])} or {methods.NAMES[-1]}", False),
     Param("weight", str, "the weighting strategy, e.g. member", required=False),
     Param("hours", str, "how long voting lasts", required=False),
     Param("quorum", str, '"20%" of eligible weight, or a number', required=False),
@@ -75,9 +76,18 @@ COMMANDS = Registry()
     Param("hidden", str, "yes to hide the tally until close", required=False),
     Param("profile", str, "a preset defined by the admins", required=False),
     Param("body", str, "the description (or later with /describe)", required=False),
+    Param("seats", str, "seats to fill (stv, approval committees)", required=False),
+    Param("rule", str, "approval: pav|seqpav|phragmen|mes; budget: mes|greedy", False),
+    Param("stv_rule", str, "stv: gregory (Scottish rules) or meek", required=False),
+    Param("budget", str, "budget: the money to split (costs after each choice)", False),
     writes=True,
     text_parser=parse_propose_text,
-    examples=("/propose Pick a logo | circle | square | triangle method=ranked hours=48",),
+    examples=(
+        "/propose Pick a logo | circle | square | triangle method=ranked hours=48",
+        "/propose Steering group | ann | bob | cyd | dee method=stv seats=2",
+        "/propose Q1 grants | evals 4000 | hosting 2500 | red-teaming 3000 "
+        "method=budget budget=6000",
+    ),
 )
 async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     await check_may_propose(ctx)
@@ -111,6 +121,7 @@ async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
             created_at=now,
             ends_at=now + draft.hours * 3600,
             eligible_power=await strategy.eligible_power(community.id),
+            options=draft.options,
         )
     )
     card = await proposal_card(ctx.deps, proposal)
@@ -121,7 +132,7 @@ async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         title=card.title,
         thread_title=f"#{proposal.number} {proposal.title}"[:100],
     )
-    # One community across platforms (issue 8): its own card and thread on each other one.
+    # One community across platforms: its own card and thread on each other one.
     return [posted, *copies_elsewhere(ctx.deps, community.id, ctx.event.where, posted)]
 
 

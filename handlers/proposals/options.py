@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.core.errors import BadArguments
-from handlers.proposals.policy import METHODS, Policy
-from handlers.voting.ballots import BASIC_CHOICES, validate_choices
+from handlers.proposals.policy import Policy
+from handlers.voting import methods
+from handlers.voting.ballots import validate_choices
 
 USAGE = (
-    "/propose <title> | <choice> | <choice> [| …] [method=single|basic|approval|ranked|weighted"
-    "|quadratic] [weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
-    "[profile=name]"
+    f"/propose <title> | <choice> | <choice> [| …] [method={'|'.join(methods.NAMES)}] "
+    "[weight=member] [hours=72] [quorum=20%] [threshold=66%] [hidden=yes] "
+    "[profile=name] [seats=N] [rule=…] [stv_rule=gregory|meek] [budget=B]"
 )
 OPTION_KEYS = ("method", "weight", "hours", "quorum", "threshold", "hidden", "profile")
+METHOD_OPTION_KEYS = ("seats", "rule", "stv_rule", "budget")  # read by the method itself
 MAX_TITLE = 200
 MAX_BODY = 4000
 _TRAILING_OPTION = re.compile(r"(?:^|\s)([A-Za-z_]+)=(\S*)\s*$")
@@ -36,9 +38,10 @@ def parse_propose_text(text: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     while (match := _TRAILING_OPTION.search(last)) is not None:
         key = match.group(1).casefold()
-        if key not in OPTION_KEYS:
+        if key not in OPTION_KEYS + METHOD_OPTION_KEYS:
+            known = ", ".join(OPTION_KEYS + METHOD_OPTION_KEYS)
             raise BadArguments(
-                f"Unknown option {match.group(1)}=. Options: {', '.join(OPTION_KEYS)}.",
+                f"Unknown option {match.group(1)}=. Options: {known}.",
                 usage=USAGE,
             )
         if key in options:
@@ -66,6 +69,7 @@ class ProposalDraft:
     hidden: bool
     profile: str | None
     body: str
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _number(name: str, raw: str, *, percent_ok: bool) -> tuple[float, bool]:
@@ -133,24 +137,36 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         preset = profile.model_dump(exclude_none=True)
     method = str(values.get("method") or preset.get("method") or policy.voting.default_method)
     method = method.casefold()
-    if method not in METHODS:
+    voting = methods.METHODS.get(method)
+    if voting is None:
         raise BadArguments(
-            f'Unknown method "{method[:40]}". Methods: {", ".join(METHODS)}.', usage=USAGE
+            f'Unknown method "{method[:40]}". Methods: {", ".join(methods.NAMES)}.', usage=USAGE
         )
     raw_choices = values.get("choices")
-    if method == "basic":
+    if voting.fixed_choices is not None:
         if raw_choices:
             raise BadArguments(
-                "method=basic always votes for, against or abstain: leave the choices out.",
-                usage="/propose <title> method=basic",
+                f"method={method} always votes {' or '.join(voting.fixed_choices[:-1])} or "
+                f"{voting.fixed_choices[-1]}: leave the choices out.",
+                usage=f"/propose <title> method={method}",
             )
-        choices = list(BASIC_CHOICES)
+        choices = list(voting.fixed_choices)
     else:
         parts = [c.strip() for c in str(raw_choices or "").split("|")] if raw_choices else []
         try:
-            choices = validate_choices(parts)
+            choices = validate_choices(parts, max_choices=methods.MAX_ELECTION_CHOICES)
         except BadArguments as error:
             raise BadArguments(error.message, usage=error.usage or USAGE) from None
+    raw_options = {
+        key: str(values[key]) for key in METHOD_OPTION_KEYS if values.get(key) not in (None, "")
+    }
+    try:
+        choices, method_options = voting.read_options(raw_options, choices)
+        choices = validate_choices(choices, max_choices=voting.max_choices(method_options))
+    except ValueError as error:
+        raise BadArguments(str(error), usage=USAGE) from None
+    except BadArguments as error:
+        raise BadArguments(error.message, usage=error.usage or USAGE) from None
     hours_raw = values.get("hours")
     if hours_raw is not None:
         hours, _ = _number("hours", str(hours_raw), percent_ok=False)
@@ -163,6 +179,13 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         )
     quorum_raw = values.get("quorum") or preset.get("quorum")
     threshold_raw = values.get("threshold") or preset.get("threshold")
+    if values.get("threshold") and voting.decides_winners(method_options):
+        raise BadArguments(
+            f"threshold= does not apply to method={method}: it elects its winners itself.",
+            usage=USAGE,
+        )
+    if voting.decides_winners(method_options):
+        threshold_raw = None
     hidden_raw = values.get("hidden")
     hidden = (
         parse_flag("hidden", str(hidden_raw))
@@ -180,4 +203,5 @@ def build_draft(values: dict[str, Any], policy: Policy) -> ProposalDraft:
         hidden=hidden,
         profile=profile_name.casefold() if profile_name else None,
         body=body,
+        options=method_options,
     )

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-METHODS = ("single", "basic", "approval", "ranked", "weighted", "quadratic")
+from handlers.voting.methods import MethodName
 
 
 class Profile(BaseModel):
@@ -21,7 +21,7 @@ class Profile(BaseModel):
     hours: float | None = Field(default=None, gt=0, description="voting period in hours")
     quorum: str | None = Field(default=None, description='"20%" of eligible power, or "15"')
     threshold: float | None = Field(default=None, gt=0, le=1, description="winning share")
-    method: Literal["single", "basic", "approval", "ranked", "weighted", "quadratic"] | None = None
+    method: MethodName | None = None
     weight: str | None = None
     hidden: bool | None = None
 
@@ -32,9 +32,7 @@ class VotingPolicy(BaseModel):
     require_wallet: bool = Field(
         default=True, description="voting needs a linked wallet (/link, then /verify)"
     )
-    default_method: Literal["single", "basic", "approval", "ranked", "weighted", "quadratic"] = (
-        "single"
-    )
+    default_method: MethodName = "single"
     default_weight: str = "member"
     default_hours: float = Field(default=72.0, gt=0)
     min_hours: float = Field(default=0.01, gt=0)

@@ -21,7 +21,8 @@ from handlers.reputation.ledger import Place, member_credit
 from handlers.reputation.listeners import event_time, member_of, policy_of, service_of
 from handlers.reputation.policy import KIND_LABELS
 from storage.records import MemberRecord
-from storage.repos.contributions import Retraction, SnapshotInfo, SnapshotRow
+from storage.repos.contributions import Retraction
+from storage.repos.reputation import SnapshotInfo, SnapshotRow
 
 REASONS = {
     "self": "you cannot credit yourself",
@@ -80,7 +81,7 @@ def _when(snapshot: SnapshotInfo) -> str:
 async def _find_member(ctx: Context, name: str) -> MemberRecord:
     community = await ctx.community()
     wanted = name.strip().lstrip("@")
-    found = await ctx.deps.storage.contributions.member_by_account(
+    found = await ctx.deps.storage.members.member_by_account(
         community.id, ctx.actor.platform, wanted
     ) or await ctx.deps.storage.members.find_by_name(community.id, wanted)
     if found is None:

@@ -18,9 +18,12 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from handlers.core.errors import BadArguments, NotAllowed
+from handlers.core.errors import BadArguments, NotAllowed, TryAgain
+from handlers.voting import methods
 from handlers.voting.ballots import Selection, to_snapshot_choice
-from handlers.wallets.siwe import SignatureError, check_ecdsa, parse_signature
+from handlers.wallets.chain import ChainPort, ChainUnavailable
+from handlers.wallets.signatures import ContractRefused, OtherSigner, parse_hex, signer_kind
+from handlers.wallets.siwe import SignatureError, check_ecdsa
 from storage.records import MemberRecord, ProposalRecord, dumps
 
 _SIG = re.compile(r"(?:^|\s)sig=(\S*)\s*$", re.IGNORECASE)
@@ -36,11 +39,7 @@ def split_signature(text: str) -> tuple[str, str | None]:
 
 
 def _choice_type(method: str) -> str:
-    if method in ("single", "basic"):
-        return "uint32"
-    if method in ("approval", "ranked"):
-        return "uint32[]"
-    return "string"
+    return methods.get(method).signed_choice_type
 
 
 def typed_data(
@@ -105,19 +104,30 @@ def recover(data: dict[str, Any], signature: bytes) -> str:
     return str(Account.recover_message(encode_typed_data(full_message=data), signature=signature))
 
 
-def check_signed_ballot(
-    data: dict[str, Any], signature_text: str, address: str, usage: str
+async def check_signed_ballot(
+    chain: ChainPort | None, data: dict[str, Any], signature_text: str, address: str, usage: str
 ) -> tuple[bytes, str]:
-    """The signature bytes and the audit record; refuses a bad or foreign signature."""
+    """The signature bytes and the audit record; refuses a bad or foreign signature.
+
+    A contract wallet (a Safe) gets the signature exactly as sent, through EIP-1271;
+    only an ordinary account's must be a canonical 65-byte ECDSA signature.
+    """
     try:
-        signature = parse_signature(signature_text)
-        signer = recover(data, signature)
+        signature = parse_hex(signature_text)
+        await signer_kind(chain, address, digest(data), signature)
     except SignatureError as error:
         raise BadArguments(f"sig= {error}", usage=usage) from None
-    if signer != address:
+    except OtherSigner as error:
         raise NotAllowed(
-            f"That ballot signature was made by {signer}, not by your linked wallet {address}. "
-            "Sign the typed data shown in your vote receipt with your linked wallet."
-        )
+            f"That ballot signature was made by {error.signer}, not by your linked wallet "
+            f"{address}. Sign the typed data shown in your vote receipt with your linked wallet."
+        ) from None
+    except ContractRefused as error:
+        raise NotAllowed(f"Ballot signature refused: {error}") from None
+    except ChainUnavailable:
+        raise TryAgain(
+            "The chain did not answer while checking your wallet's ballot signature; nothing "
+            "was recorded — try again in a minute."
+        ) from None
     record = dumps({"signature": "0x" + signature.hex(), "typed_data": data})
     return signature, record

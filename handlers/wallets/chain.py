@@ -7,6 +7,7 @@ balance is always the one at the proposal's snapshot, never "now".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -16,6 +17,20 @@ class ChainUnavailable(Exception):
 
 class ChainCallFailed(Exception):
     """The node answered, but the call reverted or returned nothing usable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """What a contract answered when asked `isValidSignature` (EIP-1271).
+
+    Kept apart from a plain yes/no so a refusal can say why: a wallet that reverts with
+    a reason (a Safe's "GS020": fewer signatures than its threshold) is told apart from a
+    contract that has no such function at all (an empty answer or a bare revert).
+    """
+
+    valid: bool
+    answered: bool = True  # False: no EIP-1271 answer at all (not a signing wallet)
+    reason: str | None = None  # the contract's revert reason, when it gave one
 
 
 class ChainPort(Protocol):
@@ -35,4 +50,14 @@ class ChainPort(Protocol):
 
     async def is_valid_signature(self, contract: str, digest: bytes, signature: bytes) -> bool:
         """EIP-1271: does `contract` accept `signature` for `digest` (at the latest block)?"""
+        ...
+
+    async def check_signature(
+        self, contract: str, digest: bytes, signature: bytes
+    ) -> SignatureCheck:
+        """EIP-1271 with the contract's answer kept: accepted, refused (and why), or none.
+
+        `signature` is passed exactly as given, whatever its length. Raises
+        ChainUnavailable when the node does not answer.
+        """
         ...

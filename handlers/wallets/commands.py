@@ -60,7 +60,7 @@ async def link(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     member = await ctx.member()
     policy = ctx.deps.wallets.policy
     message = await start_link(
-        ctx.deps.storage.wallets,
+        ctx.deps.storage,
         policy,
         community=community,
         member=member,
@@ -91,9 +91,9 @@ async def verify(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     signature_text, message_text = split_verify_text(args["signature"])
     member = await ctx.member()
     now = ctx.now()
-    repo, policy = ctx.deps.storage.wallets, ctx.deps.wallets.policy
+    storage, policy = ctx.deps.storage, ctx.deps.wallets.policy
     pending, verified, signature = await check_signed(
-        repo,
+        storage,
         policy,
         ctx.deps.wallets.chain,
         member=member,
@@ -102,7 +102,7 @@ async def verify(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         now=now,
     )
     await finish_link(
-        repo, policy, pending=pending, verified=verified, signature=signature, now=now
+        storage, policy, pending=pending, verified=verified, signature=signature, now=now
     )
     kind = " (a contract wallet, checked with EIP-1271)" if verified.kind == "contract" else ""
     return [
@@ -125,7 +125,7 @@ async def wallet(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     else:
         kind = "contract wallet (EIP-1271)" if link.kind == "contract" else "wallet"
         lines.append(f"Your {kind}: {code(link.address)} (linked {_when(link.linked_at)}).")
-    delegation = await repo.active_delegation(member.id)
+    delegation = await ctx.deps.storage.delegations.active_delegation(member.id)
     if delegation is not None:
         to = delegation.delegate_address
         if delegation.delegate_id is not None:
@@ -175,7 +175,7 @@ async def delegate(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     if delegate_id == member.id:
         raise BadArguments("You can't delegate to yourself.", usage=DELEGATE_USAGE)
     if delegate_id is not None:
-        theirs = await repo.active_delegation(delegate_id)
+        theirs = await ctx.deps.storage.delegations.active_delegation(delegate_id)
         mine = await repo.active(member.id)
         if theirs is not None and (
             theirs.delegate_id == member.id
@@ -185,7 +185,7 @@ async def delegate(ctx: Context, args: dict[str, Any]) -> list[Reply]:
                 f"{shown} delegates to you; delegating back would make a cycle. "
                 "One of you must /undelegate first."
             )
-    await repo.delegate(
+    await ctx.deps.storage.delegations.delegate(
         community.id,
         member.id,
         delegate_id=delegate_id,
@@ -210,7 +210,7 @@ async def delegate(ctx: Context, args: dict[str, Any]) -> list[Reply]:
 )
 async def undelegate(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     member = await ctx.member()
-    removed = await ctx.deps.storage.wallets.undelegate(member.id, at=ctx.now())
+    removed = await ctx.deps.storage.delegations.undelegate(member.id, at=ctx.now())
     if removed is None:
         raise NotFound("You are not delegating your voting power.")
     return [

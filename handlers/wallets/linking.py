@@ -4,7 +4,8 @@
 settings and, in its statement, to the platform user and community) with a fresh nonce
 and stores it. `/verify` checks the signature against the message *we issued* (so an
 altered message can never be linked), the nonce, the time window, and then who signed:
-an EOA by recovery, a contract wallet by EIP-1271 through the chain port. The final
+an EOA by recovery, a contract wallet (a Safe, say) by EIP-1271 through the chain port,
+with the signature exactly as sent (see `handlers.wallets.signatures`). The final
 checks that race with other members (address taken, cool-down, nonce reuse) run again
 inside the write transaction in `WalletRepo.link`.
 """
@@ -16,21 +17,24 @@ import secrets
 from dataclasses import dataclass
 
 from handlers.core.errors import BadArguments, NotAllowed, TryAgain
-from handlers.wallets.chain import ChainCallFailed, ChainPort, ChainUnavailable
+from handlers.wallets.chain import ChainPort, ChainUnavailable
 from handlers.wallets.policy import WalletPolicy
+from handlers.wallets.signatures import ContractRefused, OtherSigner, parse_hex, signer_kind
 from handlers.wallets.siwe import (
     SignatureError,
     SiweError,
     SiweMessage,
+    bound_to,
     checksum,
     format_time,
     parse_message,
-    parse_signature,
     personal_hash,
-    recover_signer,
+    time_problem,
 )
+from storage import Storage
 from storage.records import CommunityRecord, MemberRecord
-from storage.repos.wallets import LinkOutcome, LinkRequest, NonceRecord, WalletRepo
+from storage.repos.nonces import NonceRecord
+from storage.repos.wallets import LinkOutcome, LinkRequest, WalletRepo
 
 LINK_USAGE = "/link <address>  (then sign the message and send /verify <signature>)"
 VERIFY_USAGE = "/verify <signature>  (the 0x… signature of the message /link sent you)"
@@ -77,6 +81,7 @@ def build_message(
         address=address,
         statement=statement,
         uri=policy.uri,
+        version="1",
         chain_id=policy.chain_id,
         nonce=nonce or secrets.token_hex(12),
         issued_at=format_time(now),
@@ -91,7 +96,7 @@ def _minutes(seconds: float) -> str:
 
 
 async def start_link(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     *,
     community: CommunityRecord,
@@ -100,10 +105,10 @@ async def start_link(
     now: float,
 ) -> SiweMessage:
     """Refuse early what verification would refuse anyway; else issue a message."""
-    mine = await repo.active(member.id, fresh=True)
+    mine = await storage.wallets.active(member.id, fresh=True)
     if mine is not None and mine.address == address:
         raise NotAllowed(f"{address} is already your linked wallet. See /wallet.")
-    holder = await repo.by_address(community.id, address)
+    holder = await storage.wallets.by_address(community.id, address)
     if (
         holder is not None
         and holder.member_id != member.id
@@ -113,7 +118,7 @@ async def start_link(
             f"{address} is already linked to another member of this community on "
             f"{member.platform}; an address can be linked to one account per platform."
         )
-    await check_cooldown(repo, policy, member.id, now)
+    await check_cooldown(storage.wallets, policy, member.id, now)
     message = build_message(
         policy,
         address=address,
@@ -123,7 +128,13 @@ async def start_link(
         now=now,
     )
     text = message.text()
-    await repo.issue(
+    # Never issue what /verify would not read back the same (and this parse is memoised,
+    # so /verify's own parse of the stored text is a lookup).
+    if parse_message(text) != message:
+        raise RuntimeError("the link message does not parse back to the fields it was built from")
+    expires_at = message.expires_at_ts
+    assert expires_at is not None  # build_message always sets one
+    await storage.nonces.issue(
         NonceRecord(
             nonce=message.nonce,
             community_id=community.id,
@@ -131,7 +142,9 @@ async def start_link(
             address=address,
             message=text,
             issued_at=now,
-            expires_at=now + policy.link_ttl_minutes * 60,
+            # The signed text states whole seconds: store that instant, not now + ttl,
+            # so every check (here, the signing page, the write) ends where the text says.
+            expires_at=expires_at,
             used_at=None,
         )
     )
@@ -167,7 +180,7 @@ def split_verify_text(text: str) -> tuple[str, str | None]:
 
 
 async def check_signed(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     chain: ChainPort | None,
     *,
@@ -178,7 +191,7 @@ async def check_signed(
 ) -> tuple[NonceRecord, Verified, bytes]:
     """Every check except the racing ones; raises a DomainError with the reason."""
     try:
-        signature = parse_signature(signature_text)
+        signature = parse_hex(signature_text)
     except SignatureError as error:
         raise BadArguments(str(error), usage=VERIFY_USAGE) from None
     if message_text is not None:
@@ -186,7 +199,7 @@ async def check_signed(
             supplied = parse_message(message_text)
         except SiweError as error:
             raise BadArguments(f"That message is malformed: {error}", usage=VERIFY_USAGE) from None
-        if supplied.domain != policy.domain or supplied.scheme not in (None, "https"):
+        if not bound_to(supplied, policy.domain):
             raise NotAllowed(
                 f'That message is for the site "{supplied.domain}", not "{policy.domain}"; '
                 "sign only the message /link sent you."
@@ -196,7 +209,7 @@ async def check_signed(
                 f"That message is for chain {supplied.chain_id}; this community links wallets "
                 f"on chain {policy.chain_id}."
             )
-        pending = await repo.nonce(supplied.nonce)
+        pending = await storage.nonces.nonce(supplied.nonce)
         if pending is None or pending.member_id != member.id:
             raise NotAllowed("That message's nonce was not issued to you. Start with /link.")
         if pending.message != message_text.replace("\r\n", "\n").strip("\n"):
@@ -205,7 +218,7 @@ async def check_signed(
                 "message, unchanged."
             )
     else:
-        found = await repo.latest_nonce(member.id)
+        found = await storage.nonces.latest_nonce(member.id)
         if found is None:
             raise NotAllowed("You have no link in progress. Start with /link <address>.")
         pending = found
@@ -215,49 +228,38 @@ async def check_signed(
             "Start again with /link <address>."
         )
     message = parse_message(pending.message)
-    if now > pending.expires_at:
+    problem = time_problem(message, now)
+    if problem is None and now >= pending.expires_at:
+        problem = "expired"  # the stored bound, should a message ever lack its own
+    if problem == "expired":
         raise NotAllowed(
             f"That link message expired at {message.expiration_time}. Start again with /link."
         )
-    not_before = message.not_before_ts
-    if now < message.issued_at_ts or (not_before is not None and now < not_before):
+    if problem is not None:
         raise NotAllowed("That link message is not valid yet (its time is in the future).")
     kind = await _who_signed(chain, pending, signature)
     return pending, Verified(pending.address, kind, message), signature
 
 
 async def _who_signed(chain: ChainPort | None, pending: NonceRecord, signature: bytes) -> str:
-    recovered: str | None = None
-    if len(signature) == 65:
-        try:
-            recovered = recover_signer(pending.message, signature)
-        except SignatureError as error:
-            raise BadArguments(str(error), usage=VERIFY_USAGE) from None
-        if recovered == pending.address:
-            return "eoa"
-    if chain is not None:
-        try:
-            if await chain.has_code(pending.address) and await chain.is_valid_signature(
-                pending.address, personal_hash(pending.message), signature
-            ):
-                return "contract"
-        except ChainUnavailable:
-            raise TryAgain(
-                "The chain did not answer while checking your contract wallet's signature; "
-                "nothing was changed — try /verify again in a minute."
-            ) from None
-        except ChainCallFailed:
-            pass
-    if recovered is None:
-        raise BadArguments(
-            f"A wallet signature is 65 bytes (130 hex digits), not {len(signature)}, and "
-            f"{short(pending.address)} did not accept it as a contract wallet (EIP-1271).",
-            usage=VERIFY_USAGE,
-        )
-    raise NotAllowed(
-        f"That signature was made by {recovered}, not by {pending.address}. Sign the message "
-        "with the wallet you are linking."
-    )
+    """ "eoa" or "contract"; a contract wallet gets the signature exactly as sent."""
+    address = pending.address
+    try:
+        return await signer_kind(chain, address, personal_hash(pending.message), signature)
+    except SignatureError as error:
+        raise BadArguments(str(error), usage=VERIFY_USAGE) from None
+    except OtherSigner as error:
+        raise NotAllowed(
+            f"That signature was made by {error.signer}, not by {address}. Sign the message "
+            "with the wallet you are linking."
+        ) from None
+    except ContractRefused as error:
+        raise NotAllowed(str(error)) from None
+    except ChainUnavailable:
+        raise TryAgain(
+            "The chain did not answer while checking your wallet's signature; nothing was "
+            "changed — try again in a minute (the same /verify works)."
+        ) from None
 
 
 REFUSALS = {
@@ -269,7 +271,7 @@ REFUSALS = {
 
 
 async def finish_link(
-    repo: WalletRepo,
+    storage: Storage,
     policy: WalletPolicy,
     *,
     pending: NonceRecord,
@@ -277,7 +279,7 @@ async def finish_link(
     signature: bytes,
     now: float,
 ) -> LinkOutcome:
-    outcome = await repo.link(
+    outcome = await storage.wallets.link(
         LinkRequest(
             nonce=pending.nonce,
             community_id=pending.community_id,

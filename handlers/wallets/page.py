@@ -18,7 +18,7 @@ from handlers.core.deps import Deps
 from handlers.core.errors import NotAllowed, NotFound
 from handlers.wallets.linking import Verified, check_signed, finish_link
 from storage.records import MemberRecord
-from storage.repos.wallets import NonceRecord
+from storage.repos.nonces import NonceRecord
 
 NONCE = re.compile(r"^[A-Za-z0-9]{8,64}$")
 UNKNOWN = (
@@ -39,12 +39,12 @@ async def pending_link(deps: Deps, nonce: str, *, now: float) -> PendingLink:
     """The link in progress for this nonce, or a DomainError saying why there is none."""
     if not NONCE.match(nonce):
         raise NotFound(UNKNOWN)
-    record = await deps.storage.wallets.nonce(nonce)
+    record = await deps.storage.nonces.nonce(nonce)
     if record is None:
         raise NotFound(UNKNOWN)
     if record.used_at is not None:
         raise NotAllowed("This link was already completed. See /wallet in the chat.")
-    if now > record.expires_at:
+    if now >= record.expires_at:  # the signed Expiration Time: refused from that second on
         raise NotAllowed("This signing link has expired. Send /link <address> in the chat again.")
     member = await deps.storage.members.get(record.member_id)
     if member is None:  # a member row is never deleted while its nonce exists
@@ -58,7 +58,7 @@ async def verify_from_page(
     """Check the posted signature exactly as /verify does and link; DomainError if refused."""
     pending = await pending_link(deps, nonce, now=now)
     record, verified, signature = await check_signed(
-        deps.storage.wallets,
+        deps.storage,
         deps.wallets.policy,
         deps.wallets.chain,
         member=pending.member,
@@ -67,7 +67,7 @@ async def verify_from_page(
         now=now,
     )
     await finish_link(
-        deps.storage.wallets,
+        deps.storage,
         deps.wallets.policy,
         pending=record,
         verified=verified,

@@ -1,4 +1,9 @@
-"""The `/vote … sig=0x…` step: check a signed ballot, or show how to sign one."""
+"""The `/vote … sig=0x…` step: check a signed ballot, or show how to sign one.
+
+Ordinary accounts and contract wallets go through the same check
+(`handlers.wallets.signatures.signer_kind`): a contract wallet's signature reaches its
+`isValidSignature` exactly as sent, whatever its length.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from handlers.core.errors import BadArguments, NotAllowed, NotEligible, TryAgain
+from handlers.core.errors import NotAllowed, NotEligible
 from handlers.core.markup import block
 from handlers.voting.ballots import Selection
-from handlers.wallets.ballots import check_signed_ballot, digest, typed_data
-from handlers.wallets.chain import ChainCallFailed, ChainUnavailable
-from handlers.wallets.siwe import SignatureError, parse_signature
-from storage.records import MemberRecord, ProposalRecord, dumps
+from handlers.wallets.ballots import check_signed_ballot, typed_data
+from storage.records import MemberRecord, ProposalRecord
 
 if TYPE_CHECKING:
     from handlers.core.context import Context
@@ -53,29 +56,12 @@ async def signed_ballot(
             + block(json.dumps(data, indent=1, ensure_ascii=False))
         )
         return SignedBallot(None, hint)
-    if link.kind == "contract":
-        try:
-            signature = parse_signature(signature_text)
-        except SignatureError as error:
-            raise BadArguments(f"sig= {error}", usage=usage) from None
-        chain = ctx.deps.wallets.chain
-        try:
-            ok = chain is not None and await chain.is_valid_signature(
-                link.address, digest(data), signature
-            )
-        except ChainUnavailable:
-            raise TryAgain(
-                "The chain did not answer while checking your contract wallet's ballot "
-                "signature; nothing was recorded — try again in a minute."
-            ) from None
-        except ChainCallFailed:
-            ok = False
-        if not ok:
-            raise NotAllowed(
-                f"Your contract wallet {link.address} did not accept that ballot signature "
-                "(EIP-1271)."
-            )
-        record = dumps({"signature": "0x" + signature.hex(), "typed_data": data})
-        return SignedBallot(record, "")
-    _, record = check_signed_ballot(data, signature_text, link.address, usage)
+    if link.kind == "contract" and ctx.deps.wallets.chain is None:
+        raise NotAllowed(
+            f"Your linked wallet {link.address} is a contract wallet; its ballot signature can be "
+            "checked only when the bot is connected to an Ethereum node (ETH_RPC_URL)."
+        )
+    _, record = await check_signed_ballot(
+        ctx.deps.wallets.chain, data, signature_text, link.address, usage
+    )
     return SignedBallot(record, "")

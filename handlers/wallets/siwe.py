@@ -4,36 +4,42 @@ Written here rather than taken from the `siwe` package, which pins old web3 and
 eth-account releases. `format_message` and `parse_message` are exact inverses for every
 valid message: a message parses only if formatting the parsed fields gives back the
 very same text, so "conforms to the ABNF" and "is byte-for-byte what we issued" are
-checked by the same code. Signature recovery (EIP-191 personal_sign, low-s only) is
-here too, so every caller refuses a malleable duplicate the same way.
+checked by the same code. Nothing here remembers what it formatted: a text parses the
+same in any process. The URI, the domain and the resources are checked by the RFC 3986
+grammar (`siwe_grammar`); the other fields are character classes, matched exactly.
+Signature recovery (EIP-191 personal_sign, low-s only) and the time-window and domain
+checks are here too, so every caller refuses the same things the same way.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import coincurve
 from sha3 import keccak_256  # safe-pysha3: ~1.5 µs a hash, against ~4 µs via eth_hash
 
+from handlers.wallets.siwe_grammar import MAX_LENGTH, is_scheme, parse_authority, parse_uri
+
 HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_N = SECP256K1_N // 2
+# A chain id is a uint256 (the CHAINID opcode, EIP-155 signing); past that it is not one.
+MAX_CHAIN_ID = 2**256 - 1
 
-_SCHEME = r"[A-Za-z][A-Za-z0-9+\-.]*"
-# RFC 3986 authority: [userinfo "@"] host [":" port]; no whitespace, "/", "?" or "#".
-_AUTHORITY = r"[A-Za-z0-9\-._~%!$&'()*+,;=:@\[\]]+"
-_HEADER = re.compile(rf"^(?:(?P<scheme>{_SCHEME})://)?(?P<domain>{_AUTHORITY}){HEADER_SUFFIX}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-# statement = *( reserved / unreserved / " " ): RFC 3986 characters, no line break.
-_STATEMENT = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;= ]*$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
-_NONCE = re.compile(r"^[A-Za-z0-9]{8,}$")
-_CHAIN_ID = re.compile(r"^[0-9]+$")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-._~%!$&'()*+,;=:@]*$")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+# statement = *( reserved / unreserved / " " ): the RFC 3986 characters, no line break.
+# A character class, so a regex is exact (a test compares it with the grammar's rule).
+_STATEMENT = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;= ]*")
+_NONCE = re.compile(r"[A-Za-z0-9]{8,}")
+_CHAIN_ID = re.compile(r"[0-9]{1,78}")
+# request-id = *pchar; pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
+_REQUEST_ID = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*")
+# RFC 3339 date-time (T and Z in either case); the calendar is checked by datetime.
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$"
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
 )
 
 
@@ -45,38 +51,56 @@ class SignatureError(ValueError):
     """The signature is malformed, malleable (high s) or does not recover."""
 
 
+class VerifyError(ValueError):
+    """A well-formed message that must not be accepted; `reason` says why, for callers."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(text)
+        self.reason = reason  # "domain" | "nonce" | "expired" | "not yet valid" | "signer"
+
+
 @dataclass(frozen=True, slots=True)
 class SiweMessage:
-    """The fields of one EIP-4361 message; times are kept as the RFC 3339 text signed."""
+    """The fields of one EIP-4361 message; times are kept as the RFC 3339 text signed.
+
+    `resources` is None when the message has no Resources section and () when it has
+    an empty one: both are valid and they are different messages.
+    """
 
     domain: str
     address: str
     uri: str
+    version: str
     chain_id: int
     nonce: str
     issued_at: str
-    version: str = "1"
     scheme: str | None = None
     statement: str | None = None
     expiration_time: str | None = None
     not_before: str | None = None
     request_id: str | None = None
-    resources: tuple[str, ...] = field(default_factory=tuple)
+    resources: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.resources, list):  # JSON and callers hand over lists
+            object.__setattr__(self, "resources", tuple(self.resources))
 
     def text(self) -> str:
         return format_message(self)
 
     @property
     def issued_at_ts(self) -> float:
-        return parse_time(self.issued_at)
+        return parse_time(self.issued_at, "Issued At")
 
     @property
     def expires_at_ts(self) -> float | None:
-        return None if self.expiration_time is None else parse_time(self.expiration_time)
+        if self.expiration_time is None:
+            return None
+        return parse_time(self.expiration_time, "Expiration Time")
 
     @property
     def not_before_ts(self) -> float | None:
-        return None if self.not_before is None else parse_time(self.not_before)
+        return None if self.not_before is None else parse_time(self.not_before, "Not Before")
 
 
 _LETTERS = bytes.maketrans(b"0123456789abcdef", b"\0" * 10 + b"\x20" * 6)
@@ -102,68 +126,83 @@ def is_checksum_address(address: str) -> bool:
 
 
 def format_time(epoch: float) -> str:
-    """RFC 3339 in UTC with a Z and whole seconds, the form wallets display."""
+    """RFC 3339 in UTC with a Z and whole seconds (the fraction dropped), as wallets show it."""
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(text: str) -> float:
-    if not _DATE_TIME.match(text):
-        raise SiweError(f'"{text[:40]}" is not an RFC 3339 date-time.')
+def parse_time(text: str, label: str = "The time") -> float:
+    """Seconds since the epoch of an RFC 3339 date-time; SiweError naming `label` if not one."""
+    if not isinstance(text, str) or not _DATE_TIME.fullmatch(text):
+        raise SiweError(f'{label}: "{str(text)[:40]}" is not an RFC 3339 date-time.')
     try:
         moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
-        raise SiweError(f'"{text[:40]}" is not a valid date-time.') from None
+        raise SiweError(f'{label}: "{text[:40]}" is not a valid date and time.') from None
     return moment.timestamp()
+
+
+def _text(value: object, label: str) -> str:
+    if not isinstance(value, str):
+        raise SiweError(f"The {label} must be text, not {type(value).__name__}.")
+    return value
+
+
+def _too_long(what: str, text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise SiweError(f"The {what} is {len(text)} characters; govbot takes at most {MAX_LENGTH}.")
 
 
 def _check(message: SiweMessage) -> None:
     """Every field against its ABNF rule; raises SiweError naming the first bad one."""
-    if message.scheme is not None and not re.fullmatch(_SCHEME, message.scheme):
-        raise SiweError("The scheme is not a URI scheme.")
-    if not re.fullmatch(_AUTHORITY, message.domain):
+    if message.scheme is not None and not is_scheme(_text(message.scheme, "scheme")):
+        raise SiweError("The scheme is not an RFC 3986 scheme.")
+    if not _text(message.domain, "domain"):
+        raise SiweError("The domain is missing.")
+    _too_long("domain", message.domain)
+    if parse_authority(message.domain) is None:
         raise SiweError("The domain is not an RFC 3986 authority.")
-    if not _ADDRESS.match(message.address):
+    if not _ADDRESS.fullmatch(_text(message.address, "address")):
         raise SiweError("The address is not 0x followed by 40 hex digits.")
-    digits = message.address[2:]
-    mixed = digits not in (digits.lower(), digits.upper())
-    if mixed and not is_checksum_address(message.address):
-        raise SiweError("The address has a wrong EIP-55 checksum (mixed case).")
-    if message.statement is not None and not _STATEMENT.match(message.statement):
+    if not is_checksum_address(message.address):
+        raise SiweError("The address is not in its EIP-55 checksummed (mixed-case) form.")
+    if message.statement is not None and not _STATEMENT.fullmatch(
+        _text(message.statement, "statement")
+    ):
         raise SiweError("The statement has a line break or a character outside RFC 3986.")
-    if not _URI.match(message.uri):
+    _too_long("URI", _text(message.uri, "URI"))
+    if parse_uri(message.uri) is None:
         raise SiweError("The URI is not an RFC 3986 URI.")
     if message.version != "1":
-        raise SiweError("The version must be 1.")
-    if message.chain_id < 0:
-        raise SiweError("The chain id must be a non-negative number.")
-    if not _NONCE.match(message.nonce):
-        raise SiweError("The nonce must be at least 8 letters or digits.")
-    for name in ("issued_at", "expiration_time", "not_before"):
-        value = getattr(message, name)
-        if value is not None:
-            parse_time(value)
-    if message.request_id is not None and not _REQUEST_ID.match(message.request_id):
-        raise SiweError("The request id has characters outside RFC 3986 pchar.")
-    for resource in message.resources:
-        if not _URI.match(resource):
-            raise SiweError(f'The resource "{resource[:60]}" is not a URI.')
-
-
-# Texts this process formatted, with their message: formatting and parsing are exact
-# inverses, so `parse_message` answers these without parsing again (/verify re-reads the
-# message /link issued; parsing it costs about a third of the checks before recovery).
-_FORMATTED: dict[str, SiweMessage] = {}
-_FORMATTED_MAX = 10_000
+        raise SiweError("The Version must be 1.")
+    chain_id = message.chain_id
+    if not isinstance(chain_id, int) or isinstance(chain_id, bool):
+        raise SiweError(f"The Chain ID must be a whole number, not {type(chain_id).__name__}.")
+    if not 0 <= chain_id <= MAX_CHAIN_ID:
+        raise SiweError("The Chain ID must be between 0 and 2^256 - 1.")
+    if not _NONCE.fullmatch(_text(message.nonce, "nonce")):
+        raise SiweError("The Nonce must be at least 8 letters or digits.")
+    parse_time(message.issued_at, "Issued At")
+    if message.expiration_time is not None:
+        parse_time(message.expiration_time, "Expiration Time")
+    if message.not_before is not None:
+        parse_time(message.not_before, "Not Before")
+    if message.request_id is not None and not _REQUEST_ID.fullmatch(
+        _text(message.request_id, "Request ID")
+    ):
+        raise SiweError("The Request ID is not RFC 3986 pchar (a lone % or a delimiter).")
+    if message.resources is not None:
+        if not isinstance(message.resources, tuple):
+            raise SiweError("The resources must be a list of URIs.")
+        for resource in message.resources:
+            _too_long("resource", _text(resource, "resource"))
+            if parse_uri(resource) is None:
+                raise SiweError(f'The resource "{resource[:60]}" is not an RFC 3986 URI.')
 
 
 def format_message(message: SiweMessage) -> str:
-    """The exact text to sign (no trailing newline), per the ABNF."""
+    """The exact text to sign (no trailing newline), per the ABNF; SiweError if invalid."""
     _check(message)
-    text = _format(message)
-    if len(_FORMATTED) >= _FORMATTED_MAX:
-        _FORMATTED.pop(next(iter(_FORMATTED)))  # the oldest
-    _FORMATTED[text] = message
-    return text
+    return _format(message)
 
 
 def _format(message: SiweMessage) -> str:
@@ -171,7 +210,7 @@ def _format(message: SiweMessage) -> str:
     origin = f"{message.scheme}://{message.domain}" if message.scheme else message.domain
     lines = [f"{origin}{HEADER_SUFFIX}", message.address, ""]
     if message.statement is not None:
-        lines.append(message.statement)
+        lines.append(message.statement)  # "" too: an empty statement is its own empty line
     lines += [
         "",
         f"URI: {message.uri}",
@@ -186,7 +225,7 @@ def _format(message: SiweMessage) -> str:
         lines.append(f"Not Before: {message.not_before}")
     if message.request_id is not None:
         lines.append(f"Request ID: {message.request_id}")
-    if message.resources:
+    if message.resources is not None:
         lines.append("Resources:")
         lines += [f"- {resource}" for resource in message.resources]
     return "\n".join(lines)
@@ -204,61 +243,85 @@ _TAGGED = (
 )
 
 
+def _header(line: str) -> tuple[str | None, str]:
+    """(scheme, domain) from the first line; the domain is checked by `_check`."""
+    if not line.endswith(HEADER_SUFFIX):
+        raise SiweError(f'The first line must be "<domain>{HEADER_SUFFIX}".')
+    origin = line[: -len(HEADER_SUFFIX)]
+    # An authority has no "/", so a "://" can only end the optional scheme.
+    scheme, separator, domain = origin.partition("://")
+    if not separator:
+        return None, origin
+    if not scheme:
+        raise SiweError('The first line has "://" with no scheme before it.')
+    return scheme, domain
+
+
+def _statement(rest: list[str]) -> tuple[str | None, list[str]]:
+    """The statement and the lines after it; `rest` starts right after the address's LF.
+
+    The ABNF is `address LF LF [ statement LF ] LF "URI: "`: after the address and an
+    empty line, either a second empty line (no statement) or the statement line and an
+    empty one. A statement may itself be empty, which gives three empty lines.
+    """
+    if len(rest) >= 2 and rest[1] == "":
+        return rest[0], rest[2:]
+    if rest and rest[0] == "":
+        return None, rest[1:]
+    raise SiweError("The statement must be one line, with an empty line before and after it.")
+
+
+@lru_cache(maxsize=4096)
 def parse_message(text: str) -> SiweMessage:
     """Parse a message, refusing anything the ABNF does not allow (SiweError says what).
 
-    Accepts CRLF line ends (some chat clients add them) but nothing else loose: the
-    lines, their order, the prefixes and every field value are exact.
+    Accepts CRLF line ends (some chat clients add them) and one trailing newline (copy
+    and paste adds it) but nothing else loose: the lines, their order, the prefixes and
+    every field value are exact.
+
+    Memoised on the exact text: parsing is a pure function of it, so a remembered answer
+    is the answer a fresh process gives (refusals are not remembered; they raise). Only
+    parsing fills the memo, never formatting. /link parses each message it issues (a
+    self-check), so /verify reads that parse back instead of costing ~14 µs again.
     """
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
-        lines.pop()  # one trailing newline, as copy-paste adds
-    known = _FORMATTED.get("\n".join(lines))
-    if known is not None:
-        return known
+        lines.pop()
     if len(lines) < 3:
         raise SiweError("That is not a Sign-In with Ethereum message (too short).")
-    header = _HEADER.match(lines[0])
-    if header is None:
-        raise SiweError(
-            f'The first line must be "<domain>{HEADER_SUFFIX}".'
-            if HEADER_SUFFIX not in lines[0]
-            else "The domain in the first line is not a valid authority."
-        )
+    scheme, domain = _header(lines[0])
     address = lines[1]
-    if not _ADDRESS.match(address):
+    if not _ADDRESS.fullmatch(address):
         raise SiweError("The second line must be the address (0x and 40 hex digits).")
     if lines[2] != "":
         raise SiweError("An empty line must follow the address.")
-    rest = lines[3:]
-    statement: str | None = None
-    if rest and rest[0] == "":
-        rest = rest[1:]
-    elif len(rest) >= 2 and rest[1] == "":
-        statement, rest = rest[0], rest[2:]
-    else:
-        raise SiweError("The statement must be one line between empty lines.")
+    statement, rest = _statement(lines[3:])
     values: dict[str, str] = {}
+    at, end = 0, len(rest)  # an index, not slices: /verify parses on its hot path
     for prefix, name, required in _TAGGED:
-        if rest and rest[0].startswith(prefix):
-            values[name] = rest[0][len(prefix) :]
-            rest = rest[1:]
+        if at < end and rest[at].startswith(prefix):
+            values[name] = rest[at][len(prefix) :]
+            at += 1
         elif required:
             raise SiweError(f'Missing the "{prefix.strip()}" line (or it is out of order).')
-    resources: list[str] = []
-    if rest and rest[0] == "Resources:":
-        for line in rest[1:]:
+    resources: list[str] | None = None
+    if at < end and rest[at] == "Resources:":
+        resources = []
+        for line in rest[at + 1 :]:
             if not line.startswith("- "):
-                raise SiweError('Each resource line must start with "- ".')
+                raise SiweError(f'After "Resources:", the line "{line[:60]}" is not "- <URI>".')
             resources.append(line[2:])
-        rest = []
-    if rest:
-        raise SiweError(f'Unexpected line "{rest[0][:60]}".')
-    if not _CHAIN_ID.match(values["chain_id"]) or len(values["chain_id"]) > 30:
-        raise SiweError("The chain id must be a number.")
+        at = end
+    if at < end:
+        raise SiweError(f'Unexpected line "{rest[at][:60]}" (a field out of order or unknown).')
+    if not _CHAIN_ID.fullmatch(values["chain_id"]):
+        raise SiweError("The Chain ID must be a number.")
+    if values["chain_id"] != str(int(values["chain_id"])):
+        # 1*DIGIT allows "01", but it would format as "1": not the text that was signed.
+        raise SiweError("The Chain ID must be written without leading zeros.")
     message = SiweMessage(
-        domain=header["domain"],
-        scheme=header["scheme"],
+        domain=domain,
+        scheme=scheme,
         address=address,
         statement=statement,
         uri=values["uri"],
@@ -269,7 +332,7 @@ def parse_message(text: str) -> SiweMessage:
         expiration_time=values.get("expiration_time"),
         not_before=values.get("not_before"),
         request_id=values.get("request_id"),
-        resources=tuple(resources),
+        resources=None if resources is None else tuple(resources),
     )
     _check(message)
     if _format(message) != "\n".join(lines):
@@ -277,10 +340,63 @@ def parse_message(text: str) -> SiweMessage:
     return message
 
 
+def bound_to(message: SiweMessage, domain: str) -> bool:
+    """Whether the message asks to sign in to `domain` (over https, or no scheme given).
+
+    Exact comparison: the domain names the site, and a signature for another one (or
+    for the same one over plain http) is not a signature for us.
+    """
+    return message.domain == domain and message.scheme in (None, "https")
+
+
+def time_problem(message: SiweMessage, now: float) -> str | None:
+    """Why `message` is not valid at `now` ("expired", "not yet valid"), or None.
+
+    A message is refused at and after its Expiration Time (the instant written in the
+    text, which is what was signed), before its Not Before, and while its Issued At is
+    still in the future (stricter than EIP-4361, which leaves Issued At unchecked:
+    govbot issues its messages itself, so one from the future means a clock went back).
+    """
+    expires = message.expires_at_ts
+    if expires is not None and now >= expires:
+        return "expired"
+    not_before = message.not_before_ts
+    if now < message.issued_at_ts or (not_before is not None and now < not_before):
+        return "not yet valid"
+    return None
+
+
+def verify_message(
+    message: SiweMessage,
+    signature: bytes,
+    *,
+    domain: str,
+    now: float,
+    nonce: str | None = None,
+) -> str:
+    """The checks /verify makes of an EOA's signed message, without storage: the address.
+
+    Raises VerifyError (domain, nonce, time window, signer) or SignatureError. /verify
+    runs these same functions (`bound_to`, `time_problem`, `recover_signer`) with the
+    nonce it issued; EIP-1271 contract wallets need the chain and are checked there.
+    """
+    if not bound_to(message, domain):
+        raise VerifyError("domain", f'The message is for "{message.domain}", not "{domain}".')
+    if nonce is not None and message.nonce != nonce:
+        raise VerifyError("nonce", "The message's nonce is not the one issued.")
+    problem = time_problem(message, now)
+    if problem is not None:
+        raise VerifyError(problem, f"The message is {problem}.")
+    signer = recover_signer(format_message(message), signature)
+    if signer != message.address:
+        raise VerifyError("signer", f"Signed by {signer}, not by {message.address}.")
+    return signer
+
+
 def checksum(address: str) -> str:
     """The EIP-55 form of a 0x address; ValueError for anything else (mixed case checked)."""
     text = address.strip()
-    if not _ADDRESS.match(text):
+    if not _ADDRESS.fullmatch(text):
         raise ValueError("not an address")
     digits = text[2:]
     if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(text):

@@ -35,7 +35,7 @@ def _in_force(delegation: Any, as_of: float) -> bool:
 
 
 async def _delegators(deps: Deps, member: MemberRecord, proposal: ProposalRecord) -> list[int]:
-    found = await deps.storage.wallets.all_delegations(proposal.community_id)
+    found = await deps.storage.delegations.all_delegations(proposal.community_id)
     if not found:
         return []
     link = await deps.storage.wallets.active(member.id)
@@ -53,7 +53,7 @@ async def _delegators(deps: Deps, member: MemberRecord, proposal: ProposalRecord
 
 async def _delegate_of(deps: Deps, member: MemberRecord, proposal: ProposalRecord) -> int | None:
     """Whom this member's power went to at the snapshot (a member id), if anyone."""
-    for d in await deps.storage.wallets.all_delegations(proposal.community_id):
+    for d in await deps.storage.delegations.all_delegations(proposal.community_id):
         if d.delegator_id == member.id and _in_force(d, proposal.created_at):
             if d.delegate_id is not None:
                 return int(d.delegate_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -320,3 +321,45 @@ class MemberRepo:
                 .where(members.c.community_id == community_id)
             )
         return int(total or 0)
+
+    async def member_by_account(
+        self, community_id: int, platform: str, user_id: str
+    ) -> MemberRecord | None:
+        """A member by platform account (indexed), before falling back to display names."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(members).where(
+                        members.c.community_id == community_id,
+                        members.c.platform == platform,
+                        members.c.user_id == user_id,
+                    )
+                )
+            ).first()
+        return None if row is None else member_record(row)
+
+    async def member_ages(self, community_id: int) -> list[tuple[int, float, float | None]]:
+        """(member id, first seen, account created) for every member of a community."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(members.c.id, members.c.first_seen, members.c.account_created).where(
+                    members.c.community_id == community_id
+                )
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    async def backdate_members(
+        self, community_id: int, member_ids: Sequence[int] | None, seconds: float
+    ) -> int:
+        """Move members' first sighting back (the console's way to play old members); the
+        caller marks reputation snapshots stale (`ContributionRepo.touch`)."""
+        stmt = (
+            update(members)
+            .where(members.c.community_id == community_id)
+            .values(first_seen=members.c.first_seen - seconds)
+        )
+        if member_ids is not None:
+            stmt = stmt.where(members.c.id.in_(list(member_ids)))
+        async with self.db.write() as conn:
+            result = await conn.execute(stmt)
+        return int(result.rowcount or 0)

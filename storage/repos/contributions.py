@@ -1,4 +1,4 @@
-"""The contribution ledger and the reputation snapshots computed from it.
+"""The contribution ledger: credits, retractions, daily caps, trusted-seed marks.
 
 Ingestion goes through a group committer: many listeners' credits share one write
 transaction and one disk sync, and each caller is answered only once its credit is
@@ -11,28 +11,24 @@ stale) and one audit entry with a digest of the batch's rows is chained.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.group_commit import GroupCommitter
-from storage.records import MemberRecord, dumps
+from storage.records import dumps
 from storage.repos.audit import AuditRepo, NewEntry
-from storage.repos.communities import member_record
 from storage.schema import members
 from storage.schema_contributions import (
     contribution_daily,
     contributions,
     ledger_state,
-    rep_scores,
     rep_seeds,
-    rep_snapshots,
 )
 
 DAY = 86400.0
@@ -100,61 +96,11 @@ class LedgerColumns:
     at: list[float]
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotRow:
-    member_id: int
-    score: float
-    trust: float
-    rank: int
-    change_30d: float
-    parts: dict[str, float]
-    sources: list[tuple[str, float]]
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotInfo:
-    id: int
-    community_id: int
-    computed_at: float
-    ledger_version: int
-    events: int
-    members: int
-    total: float
-    pinned: bool
-
-
 @dataclass
 class _Pending:
     row: dict[str, Any]
     day_key: tuple[int, int, int] | None = None
     outcome_index: int = 0
-
-
-def _snapshot_info(row: Any) -> SnapshotInfo:
-    m = row._mapping
-    return SnapshotInfo(
-        m["id"],
-        m["community_id"],
-        m["computed_at"],
-        m["ledger_version"],
-        m["events"],
-        m["members"],
-        m["total"],
-        bool(m["pinned"]),
-    )
-
-
-def _snapshot_row(row: Any) -> SnapshotRow:
-    m = row._mapping
-    return SnapshotRow(
-        m["member_id"],
-        m["score"],
-        m["trust"],
-        m["rank"],
-        m["change_30d"],
-        json.loads(m["parts"]),
-        [(str(k), float(v)) for k, v in json.loads(m["sources"])],
-    )
 
 
 class ContributionRepo:
@@ -387,22 +333,6 @@ class ContributionRepo:
             )
         return int(found or 0)
 
-    async def member_by_account(
-        self, community_id: int, platform: str, user_id: str
-    ) -> MemberRecord | None:
-        """A member by platform account (indexed), before falling back to display names."""
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(members).where(
-                        members.c.community_id == community_id,
-                        members.c.platform == platform,
-                        members.c.user_id == user_id,
-                    )
-                )
-            ).first()
-        return None if row is None else member_record(row)
-
     async def communities(self) -> list[int]:
         """Communities with a ledger."""
         async with self.db.read() as conn:
@@ -504,7 +434,7 @@ class ContributionRepo:
                 yield dict(row._mapping)
                 last = row.id
 
-    # ----- seeds and member ages -----------------------------------------------------------
+    # ----- seeds -----------------------------------------------------------
     async def mark_seed(self, community_id: int, member_id: int, reason: str, since: float) -> None:
         """Mark a trusted seed (idempotent); a new mark makes the snapshots stale."""
         async with self.db.write() as conn:
@@ -528,167 +458,7 @@ class ContributionRepo:
                 found.setdefault(member_id, []).append(reason)
         return found
 
-    async def member_ages(self, community_id: int) -> list[tuple[int, float, float | None]]:
-        """(member id, first seen, account created) for every member of a community."""
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(members.c.id, members.c.first_seen, members.c.account_created).where(
-                    members.c.community_id == community_id
-                )
-            )
-            return [(r[0], r[1], r[2]) for r in rows]
-
-    async def backdate_members(
-        self, community_id: int, member_ids: Sequence[int] | None, seconds: float
-    ) -> int:
-        """Move members' first sighting back (the console's way to play old members)."""
-        stmt = (
-            update(members)
-            .where(members.c.community_id == community_id)
-            .values(first_seen=members.c.first_seen - seconds)
-        )
-        if member_ids is not None:
-            stmt = stmt.where(members.c.id.in_(list(member_ids)))
+    async def touch(self, community_id: int) -> None:
+        """Mark the community's snapshots stale (members' ages changed outside the ledger)."""
         async with self.db.write() as conn:
-            result = await conn.execute(stmt)
             await self._bump(conn, community_id)
-        return int(result.rowcount or 0)
-
-
-class ReputationRepo:
-    """Computed score snapshots: written by the background recompute, read by /rep."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def save(
-        self,
-        community_id: int,
-        *,
-        computed_at: float,
-        ledger_version: int,
-        events: int,
-        rows: list[SnapshotRow],
-        keep: int = 2,
-    ) -> SnapshotInfo:
-        """Store a snapshot, then drop old unpinned ones (keeping the newest `keep`)."""
-        total = float(sum(r.score for r in rows))
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                rep_snapshots.insert()
-                .values(
-                    community_id=community_id,
-                    computed_at=computed_at,
-                    ledger_version=ledger_version,
-                    events=events,
-                    members=len(rows),
-                    total=total,
-                    pinned=False,
-                )
-                .returning(rep_snapshots.c.id)
-            )
-            snapshot_id = int(result.scalar_one())
-            payload = [
-                {
-                    "snapshot_id": snapshot_id,
-                    "member_id": r.member_id,
-                    "score": r.score,
-                    "trust": r.trust,
-                    "rank": r.rank,
-                    "change_30d": r.change_30d,
-                    "parts": dumps(r.parts),
-                    "sources": dumps([list(s) for s in r.sources]),
-                }
-                for r in rows
-            ]
-            for start in range(0, len(payload), 5000):
-                await conn.execute(rep_scores.insert(), payload[start : start + 5000])
-            await self._prune(conn, community_id, keep)
-        return SnapshotInfo(
-            snapshot_id, community_id, computed_at, ledger_version, events, len(rows), total, False
-        )
-
-    async def _prune(self, conn: AsyncConnection, community_id: int, keep: int) -> None:
-        s = rep_snapshots.c
-        newest = select(s.id).where(s.community_id == community_id).order_by(s.id.desc())
-        kept = [r[0] for r in await conn.execute(newest.limit(keep))]
-        old = [
-            r[0]
-            for r in await conn.execute(
-                select(s.id).where(
-                    s.community_id == community_id, s.pinned.is_(False), s.id.not_in(kept)
-                )
-            )
-        ]
-        if old:
-            await conn.execute(delete(rep_scores).where(rep_scores.c.snapshot_id.in_(old)))
-            await conn.execute(delete(rep_snapshots).where(s.id.in_(old)))
-
-    @staticmethod
-    def _latest_query(community_id: int) -> Any:
-        return (
-            select(rep_snapshots)
-            .where(rep_snapshots.c.community_id == community_id)
-            .order_by(rep_snapshots.c.id.desc())
-            .limit(1)
-        )
-
-    async def latest(self, community_id: int) -> SnapshotInfo | None:
-        async with self.db.read() as conn:
-            row = (await conn.execute(self._latest_query(community_id))).first()
-        return _snapshot_info(row) if row else None
-
-    async def latest_and_version(self, community_id: int) -> tuple[SnapshotInfo | None, int]:
-        """The latest snapshot and the ledger's current version, in one read."""
-        async with self.db.read() as conn:
-            row = (await conn.execute(self._latest_query(community_id))).first()
-            version = await conn.scalar(
-                select(ledger_state.c.version).where(ledger_state.c.community_id == community_id)
-            )
-        return (_snapshot_info(row) if row else None), int(version or 0)
-
-    async def get(self, snapshot_id: int) -> SnapshotInfo | None:
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(select(rep_snapshots).where(rep_snapshots.c.id == snapshot_id))
-            ).first()
-        return _snapshot_info(row) if row else None
-
-    async def pin(self, snapshot_id: int) -> None:
-        """Keep this snapshot for good: a proposal's weights are read from it."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(rep_snapshots).where(rep_snapshots.c.id == snapshot_id).values(pinned=True)
-            )
-
-    async def score(self, snapshot_id: int, member_id: int) -> SnapshotRow | None:
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(rep_scores).where(
-                        rep_scores.c.snapshot_id == snapshot_id,
-                        rep_scores.c.member_id == member_id,
-                    )
-                )
-            ).first()
-        return _snapshot_row(row) if row else None
-
-    async def top(self, snapshot_id: int, n: int) -> list[SnapshotRow]:
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(rep_scores)
-                .where(rep_scores.c.snapshot_id == snapshot_id)
-                .order_by(rep_scores.c.rank, rep_scores.c.member_id)
-                .limit(n)
-            )
-            return [_snapshot_row(r) for r in rows]
-
-    async def ranked(self, snapshot_id: int) -> int:
-        """How many members have a positive score in this snapshot."""
-        async with self.db.read() as conn:
-            found = await conn.scalar(
-                select(func.count())
-                .select_from(rep_scores)
-                .where(rep_scores.c.snapshot_id == snapshot_id, rep_scores.c.score > 0)
-            )
-        return int(found or 0)

@@ -8,7 +8,7 @@ process it runs in; every other closer sees zero rows and stands down.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
@@ -41,6 +41,7 @@ class NewProposal:
     created_at: float
     ends_at: float
     eligible_power: float | None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 class ProposalRepo:
@@ -74,11 +75,14 @@ class ProposalRepo:
                 "created_at": new.created_at,
                 "ends_at": new.ends_at,
                 "eligible_power": new.eligible_power,
+                "options": dumps(new.options) if new.options else None,
             }
             result = await conn.execute(proposals.insert().values(**values))
             proposal_id = result.inserted_primary_key[0]  # type: ignore[index]
-            payload = {k: v for k, v in values.items() if k not in ("choices",)}
+            payload = {k: v for k, v in values.items() if k not in ("choices", "options")}
             payload["choices"] = list(new.choices)
+            if new.options:  # kept in the log so `audit verify` can re-tally with them
+                payload["options"] = new.options
             payload["id"] = proposal_id
             await self.audit.append(
                 conn,
@@ -155,6 +159,10 @@ class ProposalRepo:
                 .order_by(proposals.c.ends_at)
             )
             return [ProposalRecord.from_row(row) for row in rows]
+
+    async def opened_hash(self, proposal_id: int) -> str:
+        """The hash of the proposal's `proposal.opened` entry: the public seed of its lots."""
+        return await self.audit.hash_of("proposal.opened", f"proposal:{proposal_id}")
 
     async def unannounced(self) -> list[ProposalRecord]:
         """Closed proposals whose result card has not been posted yet (crash between)."""

@@ -1,5 +1,6 @@
-"""Wallet links, single-use link nonces and delegations.
+"""Wallet links: which address each member holds, and since when.
 
+A link consumes a single-use nonce (`storage.repos.nonces`) in the same transaction.
 Linking is decided inside the write transaction: the nonce is still unused and
 unexpired, the address is not another member's, the member is past the cool-down.
 A refused request writes nothing. Links go through a group committer like ballots,
@@ -8,44 +9,20 @@ so many members verifying at once share one transaction and one sync.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.cache import AheadCache
 from storage.db import Database
 from storage.group_commit import GroupCommitter
 from storage.repos.audit import AuditRepo, NewEntry
 from storage.schema import members
-from storage.schema_wallets import delegations, wallet_links, wallet_nonces
-
-log = logging.getLogger(__name__)
+from storage.schema_wallets import wallet_links, wallet_nonces
 
 ACTIVE_CACHE_SECONDS = 2.0  # bounds how stale another process's link/unlink can look
-# Entries older than this are reloaded in the background while still served, so a busy
-# community's cache never expires under its voters (a burst's entries, loaded together,
-# used to expire together and hold every vote up for one reload).
-REFRESH_AHEAD_SECONDS = ACTIVE_CACHE_SECONDS / 2
-REFRESH_GATHER_SECONDS = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class NonceRecord:
-    nonce: str
-    community_id: int
-    member_id: int
-    address: str
-    message: str
-    issued_at: float
-    expires_at: float
-    used_at: float | None
-
-
-NONCE_FIELDS = tuple(f.name for f in fields(NonceRecord))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +37,6 @@ class LinkRecord:
     linked_at: float
     unlinked_at: float | None
     platform: str | None = None  # the member's platform (v005); None on links made before
-
-
-@dataclass(frozen=True, slots=True)
-class DelegationRecord:
-    id: int
-    community_id: int
-    delegator_id: int
-    delegate_id: int | None
-    delegate_address: str | None
-    created_at: float
-    revoked_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,104 +72,25 @@ class _Plan:
     closes: list[tuple[int, float]]  # (member_id, unlinked_at) of links made before the batch
 
 
-def _nonce(row: Any) -> NonceRecord:
-    return NonceRecord(**dict(row._mapping))
-
-
 def _link(row: Any) -> LinkRecord:
     return LinkRecord(**dict(row._mapping))
 
 
-def _delegation(row: Any) -> DelegationRecord:
-    return DelegationRecord(**dict(row._mapping))
-
-
 class WalletRepo:
+    """Links between members and addresses (one active link per member)."""
+
     def __init__(self, db: Database, audit: AuditRepo, *, max_batch: int = 1000) -> None:
         self.db = db
         self.audit = audit
         self._committer: GroupCommitter[LinkRequest, LinkOutcome] = GroupCommitter(
             self.link_many, max_batch=max_batch
         )
-        # Concurrent /verify calls share one read for their pending nonces (a read each
-        # cost more than the rest of verification together).
-        self._latest: GroupCommitter[int, NonceRecord | None] = GroupCommitter(
-            self._latest_nonces, max_batch=max_batch
+        # Each member's link, briefly: misses share one query, and a busy member's entry
+        # is reloaded before it expires (storage/cache.py), so a burst of voters never
+        # waits for the reload of entries that were all loaded, and expire, together.
+        self._active: AheadCache[int, LinkRecord | None] = AheadCache(
+            self._load_active, ttl=ACTIVE_CACHE_SECONDS, max_batch=max_batch
         )
-        self._active: dict[int, tuple[LinkRecord | None, float]] = {}
-        self._delegations: dict[int, tuple[list[DelegationRecord], float]] = {}
-        # Cache refreshes are batched too: the cached entries of a burst of voters expire
-        # together, and 200 separate reads queued on the pool stalled every vote for
-        # ~0.15 s (the vote benchmark's p99); batched, they are one or two queries.
-        self._active_loader: GroupCommitter[int, LinkRecord | None] = GroupCommitter(
-            self._load_active, max_batch=max_batch
-        )
-        self._delegation_loader: GroupCommitter[int, list[DelegationRecord]] = GroupCommitter(
-            self._load_delegations, max_batch=max_batch
-        )
-        self._due_links: set[int] = set()
-        self._due_delegations: set[int] = set()
-        self._reloading: set[tuple[str, int]] = set()  # being reloaded: not due again
-        self._refreshers: set[asyncio.Task[None]] = set()
-        self._writes = 0  # local link/delegation changes; a refresh begun before one is dropped
-
-    # ------------------------------------------------------------------ nonces
-
-    async def issue(self, record: NonceRecord) -> None:
-        """Store a fresh nonce; the member's earlier unused ones are superseded (deleted)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                delete(wallet_nonces).where(
-                    wallet_nonces.c.member_id == record.member_id,
-                    wallet_nonces.c.used_at.is_(None),
-                )
-            )
-            await conn.execute(
-                wallet_nonces.insert().values(
-                    nonce=record.nonce,
-                    community_id=record.community_id,
-                    member_id=record.member_id,
-                    address=record.address,
-                    message=record.message,
-                    issued_at=record.issued_at,
-                    expires_at=record.expires_at,
-                    used_at=record.used_at,
-                )
-            )
-
-    async def nonce(self, nonce: str) -> NonceRecord | None:
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(select(wallet_nonces).where(wallet_nonces.c.nonce == nonce))
-            ).first()
-        return _nonce(row) if row else None
-
-    async def latest_nonce(self, member_id: int) -> NonceRecord | None:
-        """The member's most recently issued nonce (used or not), or None.
-
-        Batched: callers waiting at the same time are answered by one query.
-        """
-        return await self._latest.submit(member_id)
-
-    async def _latest_nonces(self, member_ids: list[int]) -> list[NonceRecord | None]:
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(*(wallet_nonces.c[name] for name in NONCE_FIELDS)).where(
-                    wallet_nonces.c.member_id.in_(sorted(set(member_ids)))
-                )
-            )
-            latest: dict[int, NonceRecord] = {}
-            for row in rows:
-                record = NonceRecord(*row)  # columns selected in field order (cheaper)
-                best = latest.get(record.member_id)
-                # newest issued first; among equal times the smallest nonce (a stable order)
-                if best is None or (record.issued_at, best.nonce) > (best.issued_at, record.nonce):
-                    latest[record.member_id] = record
-        return [latest.get(member_id) for member_id in member_ids]
-
-    async def count_nonces(self) -> int:
-        async with self.db.read() as conn:
-            return int(await conn.scalar(select(func.count()).select_from(wallet_nonces)) or 0)
 
     # ------------------------------------------------------------------ links
 
@@ -213,9 +100,7 @@ class WalletRepo:
 
     async def drain(self) -> None:
         await self._committer.drain()
-        for task in list(self._refreshers):
-            task.cancel()
-        await asyncio.gather(*self._refreshers, return_exceptions=True)
+        await self._active.close()
 
     async def link_many(self, requests: list[LinkRequest]) -> list[LinkOutcome]:
         """Decide and write a whole batch in one transaction with a fixed number of queries.
@@ -272,8 +157,7 @@ class WalletRepo:
                 ]
         for outcome in outcomes:
             if outcome.link is not None:
-                self._writes += 1
-                self._active.pop(outcome.link.member_id, None)
+                self._active.forget(outcome.link.member_id)
         return outcomes
 
     async def _insert_links(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
@@ -322,7 +206,7 @@ class WalletRepo:
             wallet_links.c.member_id,
             wallet_links.c.platform,
         ).where(wallet_links.c.unlinked_at.is_(None))
-        # An address is held once per platform of a community (issue 8: the same person
+        # An address is held once per platform of a community (the same person
         # links it from Discord and from Telegram), so holders are keyed by platform too.
         platform_of: dict[int, str] = {
             row[0]: row[1]
@@ -431,53 +315,7 @@ class WalletRepo:
 
     async def active(self, member_id: int, *, fresh: bool = False) -> LinkRecord | None:
         """The member's current link (cached briefly per process; local writes refresh it)."""
-        now = time.monotonic()
-        cached = self._active.get(member_id)
-        if not fresh and cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
-            if (
-                now - cached[1] >= REFRESH_AHEAD_SECONDS
-                and ("link", member_id) not in self._reloading
-            ):
-                self._due_links.add(member_id)
-                self._refresh_soon()
-            return cached[0]
-        record = await self._active_loader.submit(member_id)
-        self._active[member_id] = (record, now)
-        return record
-
-    def _refresh_soon(self) -> None:
-        if not self._refreshers:
-            task = asyncio.create_task(self._refresh(), name="wallet-cache-refresh")
-            self._refreshers.add(task)
-            task.add_done_callback(self._refreshers.discard)
-
-    async def _refresh(self) -> None:
-        """Reload every entry due for it, a query for all of them; an entry changed by a
-        local write meanwhile keeps the write's view (it was dropped, and reloads)."""
-        # Entries fall due one by one (each was loaded when its member first voted); a
-        # short wait, well inside the time left before they expire, gathers them into
-        # one query instead of one each.
-        await asyncio.sleep(REFRESH_GATHER_SECONDS)
-        while self._due_links or self._due_delegations:
-            links, self._due_links = sorted(self._due_links), set()
-            communities, self._due_delegations = sorted(self._due_delegations), set()
-            marks = {("link", i) for i in links} | {("delegations", c) for c in communities}
-            self._reloading |= marks
-            started, writes = time.monotonic(), self._writes
-            try:
-                found = await self._load_active(links) if links else []
-                delegated = await self._load_delegations(communities) if communities else []
-            except Exception as error:  # the next use past the expiry reloads in the open
-                log.debug("wallet cache refresh failed: %s", type(error).__name__)
-                return
-            finally:
-                self._reloading -= marks
-            if self._writes != writes:
-                continue
-            for member_id, record in zip(links, found, strict=True):
-                self._active[member_id] = (record, started)
-            for community_id, rows in zip(communities, delegated, strict=True):
-                self._delegations[community_id] = (rows, started)
+        return await self._active.get(member_id, fresh=fresh)
 
     async def _load_active(self, member_ids: list[int]) -> list[LinkRecord | None]:
         async with self.db.read() as conn:
@@ -546,163 +384,9 @@ class WalletRepo:
                     )
                 ],
             )
-        self._writes += 1
-        self._active.pop(member_id, None)
+        self._active.forget(member_id)
         return record
 
     async def count_links(self) -> int:
         async with self.db.read() as conn:
             return int(await conn.scalar(select(func.count()).select_from(wallet_links)) or 0)
-
-    # ------------------------------------------------------------------ delegations
-
-    async def delegate(
-        self,
-        community_id: int,
-        delegator_id: int,
-        *,
-        delegate_id: int | None,
-        delegate_address: str | None,
-        at: float,
-    ) -> DelegationRecord:
-        """Replace the delegator's active delegation with this one (audited)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(delegations)
-                .where(
-                    delegations.c.delegator_id == delegator_id, delegations.c.revoked_at.is_(None)
-                )
-                .values(revoked_at=at)
-            )
-            values: dict[str, Any] = {
-                "community_id": community_id,
-                "delegator_id": delegator_id,
-                "delegate_id": delegate_id,
-                "delegate_address": delegate_address,
-                "created_at": at,
-                "revoked_at": None,
-            }
-            result = await conn.execute(delegations.insert().values(**values))
-            await self.audit.append(
-                conn,
-                [
-                    NewEntry(
-                        "delegation.set",
-                        f"member:{delegator_id}",
-                        {
-                            "delegator": delegator_id,
-                            "delegate": delegate_id,
-                            "address": delegate_address,
-                        },
-                        community_id,
-                        at,
-                    )
-                ],
-            )
-        self._writes += 1
-        self._delegations.pop(community_id, None)
-        return DelegationRecord(id=int(result.inserted_primary_key[0]), **values)  # type: ignore[index,arg-type]
-
-    async def undelegate(self, delegator_id: int, *, at: float) -> DelegationRecord | None:
-        async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    select(delegations).where(
-                        delegations.c.delegator_id == delegator_id,
-                        delegations.c.revoked_at.is_(None),
-                    )
-                )
-            ).first()
-            if row is None:
-                return None
-            await conn.execute(
-                update(delegations).where(delegations.c.id == row.id).values(revoked_at=at)
-            )
-            await self.audit.append(
-                conn,
-                [
-                    NewEntry(
-                        "delegation.revoked",
-                        f"member:{delegator_id}",
-                        {"delegator": delegator_id},
-                        row.community_id,
-                        at,
-                    )
-                ],
-            )
-        self._writes += 1
-        self._delegations.pop(row.community_id, None)
-        return _delegation(row)
-
-    async def active_delegation(self, delegator_id: int) -> DelegationRecord | None:
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(delegations).where(
-                        delegations.c.delegator_id == delegator_id,
-                        delegations.c.revoked_at.is_(None),
-                    )
-                )
-            ).first()
-        return _delegation(row) if row else None
-
-    async def all_delegations(self, community_id: int) -> list[DelegationRecord]:
-        """Every delegation ever made in the community (cached briefly; local writes refresh)."""
-        now = time.monotonic()
-        cached = self._delegations.get(community_id)
-        if cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
-            if (
-                now - cached[1] >= REFRESH_AHEAD_SECONDS
-                and ("delegations", community_id) not in self._reloading
-            ):
-                self._due_delegations.add(community_id)
-                self._refresh_soon()
-            return cached[0]
-        found = await self._delegation_loader.submit(community_id)
-        self._delegations[community_id] = (found, now)
-        return found
-
-    async def _load_delegations(self, community_ids: list[int]) -> list[list[DelegationRecord]]:
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(delegations)
-                .where(delegations.c.community_id.in_(set(community_ids)))
-                .order_by(delegations.c.id)
-            )
-            by_community: dict[int, list[DelegationRecord]] = {c: [] for c in community_ids}
-            for row in rows:
-                by_community[row._mapping["community_id"]].append(_delegation(row))
-        return [list(by_community[c]) for c in community_ids]
-
-    async def delegations_at(self, community_id: int, as_of: float) -> list[DelegationRecord]:
-        """Delegations in force at `as_of` (created by then, not revoked by then)."""
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(delegations).where(
-                    delegations.c.community_id == community_id,
-                    delegations.c.created_at <= as_of,
-                    or_(delegations.c.revoked_at.is_(None), delegations.c.revoked_at > as_of),
-                )
-            )
-            return [_delegation(row) for row in rows]
-
-    async def delegators_to(
-        self, community_id: int, member_id: int, address: str | None, as_of: float
-    ) -> list[int]:
-        """Members whose delegation to this member (by member or address) held at `as_of`."""
-        target = delegations.c.delegate_id == member_id
-        if address is not None:
-            target = or_(target, delegations.c.delegate_address == address)
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(delegations.c.delegator_id).where(
-                    and_(
-                        delegations.c.community_id == community_id,
-                        target,
-                        delegations.c.delegator_id != member_id,
-                        delegations.c.created_at <= as_of,
-                        or_(delegations.c.revoked_at.is_(None), delegations.c.revoked_at > as_of),
-                    )
-                )
-            )
-            return sorted({row[0] for row in rows})

@@ -1,8 +1,9 @@
 """Telegram end to end: the real python-telegram-bot Application against the local fake.
 
 Every test runs the adapter as `govbot run` does (its own task, polling or webhook over
-loopback) and talks to it only through `FakeTelegramAPI`: updates in via getUpdates or
-the webhook, Bot API calls out, asserted on exactly as Telegram would receive them.
+loopback; tests/harness/telegram_env.py) and talks to it only through `FakeTelegramAPI`:
+updates in via getUpdates or the webhook, Bot API calls out, asserted on exactly as
+Telegram would receive them.
 """
 
 from __future__ import annotations
@@ -11,143 +12,42 @@ import asyncio
 import dataclasses
 import html
 import logging
-import os
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import AIORateLimiter
 
-from bot.adapters.telegram import ALLOWED_UPDATES, TelegramAdapter
+from bot.adapters.telegram import ALLOWED_UPDATES
 from bot.adapters.telegram.render import WORD_JOINER, html_chunks, visible_length
-from bot.app import Core, build_core
-from bot.settings import load_settings
+from bot.app import Core
 from handlers.core.codec import encode
 from handlers.core.context import Context
 from handlers.core.events import MessagePosted, ReactionChanged
-from handlers.core.ports import Clock, ManualClock
+from handlers.core.ports import ManualClock
 from handlers.core.registry import CommandSpec
 from handlers.core.types import Reply, Where
-from tests.fakes.telegram_api import Call, FakeTelegramAPI
-
-TOKEN = "123:ABC"
-GROUP = -1001
-FORUM = -1002
-ALICE, BOB, CAROL = 11, 22, 33
-
-
-@dataclass
-class Harness:
-    fake: FakeTelegramAPI
-    core: Core
-    adapter: TelegramAdapter
-    task: asyncio.Task[None]
-
-    async def command(
-        self, chat: int, user: int, text: str, *, count: int = 1, **extra: Any
-    ) -> list[Call]:
-        """Send `text` and wait for `count` new messages (sendMessage/sendPhoto) anywhere."""
-        before = len(self.fake.sent())
-        self.fake.send_text(chat, user, text, **extra)
-        return (await self.wait_sent(before + count))[before:]
-
-    async def wait_sent(self, total: int, timeout: float = 10.0) -> list[Call]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.fake.sent()) < total:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"expected {total} messages, got {[_text(c) for c in self.fake.sent()]}"
-                )
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.05)  # let a wrong extra message show up too
-        return self.fake.sent()
-
-    async def propose(self, chat: int, user: int, text: str) -> Call:
-        """Open a proposal; returns the card's sendMessage call."""
-        before = len(self.fake.sent())
-        self.fake.send_text(chat, user, f"/propose {text}")
-        await self.wait_sent(before + 1)
-        return self.fake.sent()[before]
-
-
-def _text(call: Call) -> str:
-    return str(call.params.get("text") or call.params.get("caption") or "")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _start(
-    tmp_path: Path,
-    fake: FakeTelegramAPI,
-    *,
-    clock: Clock | None = None,
-    prepare: Callable[[Core], None] | None = None,
-    **telegram: Any,
-) -> Harness:
-    """Build the core as `govbot run` does and run the adapter in its own task."""
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path}/t.db",
-        charts_dir=tmp_path / "charts",
-        telegram={"token": TOKEN, "api_base_url": fake.base_url, **telegram},
-    )
-    core = await build_core(settings, clock=clock)
-    if prepare is not None:
-        prepare(core)
-    adapter = TelegramAdapter(
-        core,
-        edit_interval=0,
-        rate_limiter=AIORateLimiter(overall_max_rate=1000, group_max_rate=1000, max_retries=2),
-        poll_timeout=2,
-    )
-    core.adapters["telegram"] = adapter
-    task = asyncio.create_task(adapter.run())
-    ready = asyncio.create_task(adapter.ready())
-    done, _ = await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        ready.cancel()
-        await core.close()
-        task.result()  # raises the start-up error
-    assert ready in done, "the adapter did not start within 10 s"
-    return Harness(fake, core, adapter, task)
-
-
-async def _finish(harness: Harness) -> None:
-    await harness.adapter.stop()
-    await asyncio.wait_for(harness.task, 10)
-    await harness.core.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI(token=TOKEN) as server:
-        server.add_chat(GROUP, "supergroup", "Builders")
-        server.add_chat(FORUM, "supergroup", "Builders forum", is_forum=True)
-        server.add_user(ALICE, "Alice", "alice")
-        server.add_user(BOB, "Bob", "bob")
-        server.add_user(CAROL, "Carol")
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegramAPI) -> AsyncIterator[Harness]:
-    harness = await _start(tmp_path, fake)
-    try:
-        yield harness
-    finally:
-        await _finish(harness)
+from tests.harness.core import core_env, halt, serve
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.process import bot_env, bot_process, free_port
+from tests.harness.telegram_env import (
+    ALICE,
+    BOB,
+    CAROL,
+    FORUM,
+    GROUP,
+    TOKEN,
+    TelegramEnv,
+    start_telegram,
+    telegram_adapter,
+    telegram_env,
+    telegram_settings,
+)
+from tests.harness.waiting import until
 
 
 # ----- start-up ----------------------------------------------------------------------
-async def test_startup_registers_commands_and_asks_for_reactions(tg: Harness) -> None:
+async def test_startup_registers_commands_and_asks_for_reactions(tg: TelegramEnv) -> None:
     commands = await tg.fake.wait_for("setMyCommands")
     names = [c["command"] for c in commands[0].params["commands"]]
     assert {s.name for s in tg.core.commands_on("telegram") if s.listed} <= set(names)
@@ -157,7 +57,7 @@ async def test_startup_registers_commands_and_asks_for_reactions(tg: Harness) ->
     assert tg.fake.calls_to("deleteWebhook"), "polling must clear a stale webhook first"
 
 
-async def test_help_in_group_and_in_dm(tg: Harness) -> None:
+async def test_help_in_group_and_in_dm(tg: TelegramEnv) -> None:
     [reply] = await tg.command(GROUP, ALICE, "/help")
     assert reply.params["parse_mode"] == "HTML"
     assert "<b>govbot commands</b>" in reply.params["text"]
@@ -169,7 +69,7 @@ async def test_help_in_group_and_in_dm(tg: Harness) -> None:
     assert "Unknown command /frobnicate" in refusal.params["text"]
 
 
-async def test_command_addressed_with_bot_name(tg: Harness) -> None:
+async def test_command_addressed_with_bot_name(tg: TelegramEnv) -> None:
     [reply] = await tg.command(GROUP, ALICE, "/help@govbot_test_bot propose")
     assert "Usage: /propose" in reply.params["text"]
     before = len(tg.fake.sent())
@@ -178,13 +78,13 @@ async def test_command_addressed_with_bot_name(tg: Harness) -> None:
     assert len(tg.fake.sent()) == before + 1
 
 
-async def test_commands_without_entities_are_still_commands(tg: Harness) -> None:
+async def test_commands_without_entities_are_still_commands(tg: TelegramEnv) -> None:
     """Telegram always marks commands; a test server that does not is served anyway."""
     [reply] = await tg.command(GROUP, ALICE, "/help vote", entities=[])
     assert "Usage: /vote" in reply.params["text"]
 
 
-async def test_unknown_command_is_refused(tg: Harness) -> None:
+async def test_unknown_command_is_refused(tg: TelegramEnv) -> None:
     [reply] = await tg.command(GROUP, ALICE, "/frobnicate now")
     assert reply.params["text"] == "Unknown command /frobnicate. Try /help."
     [dm] = await tg.command(ALICE, ALICE, "/Frobnicate")
@@ -192,7 +92,7 @@ async def test_unknown_command_is_refused(tg: Harness) -> None:
 
 
 # ----- proposals and votes ---------------------------------------------------------------
-async def test_propose_posts_a_card_with_vote_buttons_in_a_plain_group(tg: Harness) -> None:
+async def test_propose_posts_a_card_with_vote_buttons_in_a_plain_group(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no hours=2")
     text = card.params["text"]
     assert text.startswith("<b>#1 Adopt the charter</b> · open")
@@ -209,7 +109,7 @@ async def test_propose_posts_a_card_with_vote_buttons_in_a_plain_group(tg: Harne
     assert "Usage: /propose" in refusal.params["text"]
 
 
-async def test_proposals_and_proposal(tg: Harness) -> None:
+async def test_proposals_and_proposal(tg: TelegramEnv) -> None:
     [empty] = await tg.command(GROUP, ALICE, "/proposals")
     assert empty.params["text"] == "No open proposals. Open one with /propose."
     await tg.propose(GROUP, ALICE, "Pick a logo | circle | square")
@@ -224,7 +124,7 @@ async def test_proposals_and_proposal(tg: Harness) -> None:
     assert "must be a whole number" in bad.params["text"]
 
 
-async def test_vote_command_receipt_by_dm_and_card_edited_in_place(tg: Harness) -> None:
+async def test_vote_command_receipt_by_dm_and_card_edited_in_place(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
     [receipt] = await tg.command(GROUP, BOB, "/vote 1 yes")
@@ -240,7 +140,7 @@ async def test_vote_command_receipt_by_dm_and_card_edited_in_place(tg: Harness) 
     assert 'Unknown choice "maybe"' in refusal.params["text"]
 
 
-async def test_vote_button_answers_the_press_and_edits_the_card(tg: Harness) -> None:
+async def test_vote_button_answers_the_press_and_edits_the_card(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
     no_button = card.params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
@@ -264,7 +164,7 @@ async def test_vote_button_answers_the_press_and_edits_the_card(tg: Harness) -> 
 
 
 async def test_press_from_member_who_never_started_the_bot_gets_a_deep_link(
-    tg: Harness,
+    tg: TelegramEnv,
 ) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
@@ -281,7 +181,7 @@ async def test_press_from_member_who_never_started_the_bot_gets_a_deep_link(
     assert missed[1].params["text"].startswith("Vote recorded on #1: yes")
 
 
-async def test_private_reply_to_member_who_never_started_the_bot(tg: Harness) -> None:
+async def test_private_reply_to_member_who_never_started_the_bot(tg: TelegramEnv) -> None:
     await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     tg.fake.forbidden.add(CAROL)
     [notice] = await tg.command(GROUP, CAROL, "/vote 1 no")
@@ -302,13 +202,13 @@ async def test_private_reply_to_member_who_never_started_the_bot(tg: Harness) ->
     assert "expired" in again.params["text"]
 
 
-async def test_start_without_payload_welcomes_and_lists_commands(tg: Harness) -> None:
+async def test_start_without_payload_welcomes_and_lists_commands(tg: TelegramEnv) -> None:
     welcome, help_ = await tg.command(ALICE, ALICE, "/start", count=2)
     assert welcome.params["text"].startswith("Hello! I am govbot")
     assert "<b>govbot commands</b>" in help_.params["text"]
 
 
-async def test_describe_close_and_cancel(tg: Harness) -> None:
+async def test_describe_close_and_cancel(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
     [denied] = await tg.command(GROUP, BOB, "/describe 1 Bob's words")
@@ -345,7 +245,7 @@ async def test_describe_close_and_cancel(tg: Harness) -> None:
     assert "reply_markup" not in edits[-1].params
 
 
-async def test_admin_of_the_group_may_close_anyones_proposal(tg: Harness) -> None:
+async def test_admin_of_the_group_may_close_anyones_proposal(tg: TelegramEnv) -> None:
     tg.fake.members[(GROUP, BOB)] = "administrator"
     await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     [result] = await tg.command(GROUP, BOB, "/close 1")
@@ -356,7 +256,7 @@ async def test_admin_of_the_group_may_close_anyones_proposal(tg: Harness) -> Non
 
 
 # ----- threads ---------------------------------------------------------------------------
-async def test_forum_group_opens_a_topic_for_each_proposal(tg: Harness) -> None:
+async def test_forum_group_opens_a_topic_for_each_proposal(tg: TelegramEnv) -> None:
     card = await tg.propose(FORUM, ALICE, "Budget <2027> | yes | no")
     [topic] = tg.fake.calls_to("createForumTopic")
     assert topic.params == {"chat_id": FORUM, "name": "#1 Budget <2027>"}
@@ -376,29 +276,26 @@ async def test_forum_group_opens_a_topic_for_each_proposal(tg: Harness) -> None:
 
 
 async def test_scheduled_result_lands_in_the_proposals_topic(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
     clock = ManualClock(1_800_000_000.0)
-    harness = await _start(tmp_path, fake, clock=clock)
-    try:
+    async with telegram_env(tmp_path, tg_fake, clock=clock) as harness:
         card = await harness.propose(FORUM, ALICE, "Budget | yes | no hours=1")
         card_id = card.result["message_id"]
         thread = card.params["message_thread_id"]
         await harness.command(FORUM, BOB, "/vote 1 yes", thread_id=thread)
         clock.advance(3601)
-        before = len(fake.sent())
+        before = len(tg_fake.sent())
         await harness.core.close_due()  # what the scheduler does
         [result] = (await harness.wait_sent(before + 1))[before:]
         assert result.method == "sendPhoto"
         assert result.params["chat_id"] == FORUM
         assert result.params["message_thread_id"] == thread
         assert result.params["reply_parameters"]["message_id"] == card_id
-    finally:
-        await _finish(harness)
 
 
 # ----- contributions plumbing ----------------------------------------------------------
-async def test_reactions_arrive_as_neutral_reaction_events(tg: Harness) -> None:
+async def test_reactions_arrive_as_neutral_reaction_events(tg: TelegramEnv) -> None:
     seen: list[Any] = []
 
     async def listener(_deps: Any, published: Any) -> list[Reply]:
@@ -411,7 +308,7 @@ async def test_reactions_arrive_as_neutral_reaction_events(tg: Harness) -> None:
     card = await tg.propose(GROUP, ALICE, "Adopt the charter | yes | no")
     card_id = card.result["message_id"]
     tg.fake.react(GROUP, BOB, card_id, new=["👍"])
-    await _until(lambda: len(seen) == 1)
+    await until(lambda: len(seen) == 1)
     event = seen[0]
     assert event.actor.user_id == str(BOB) and event.actor.display_name == "Bob"
     assert event.where.space_id == str(GROUP) and not event.where.is_private
@@ -423,7 +320,7 @@ async def test_reactions_arrive_as_neutral_reaction_events(tg: Harness) -> None:
     )
     assert reaction.author.is_bot, "the bot wrote the card"
     tg.fake.react(GROUP, BOB, card_id, old=["👍"], new=["🔥"])
-    await _until(lambda: len(seen) == 3)
+    await until(lambda: len(seen) == 3)
     assert {(e.payload.emoji, e.payload.added) for e in seen[1:]} == {
         ("🔥", True),
         ("👍", False),
@@ -431,12 +328,12 @@ async def test_reactions_arrive_as_neutral_reaction_events(tg: Harness) -> None:
     # a member's message: the reaction names its author
     said = tg.fake.send_text(GROUP, ALICE, "here is my analysis")  # handled before the next
     tg.fake.react(GROUP, BOB, said["message_id"], new=["❤"])
-    await _until(lambda: len(seen) == 4)
+    await until(lambda: len(seen) == 4)
     assert seen[3].payload.author.user_id == str(ALICE)
 
 
 async def test_replies_arrive_as_posted_events_and_helpful_carries_reply_to(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
     posted: list[Any] = []
     helpful: list[Any] = []
@@ -464,11 +361,10 @@ async def test_replies_arrive_as_posted_events_and_helpful_carries_reply_to(
             else dataclasses.replace(original, handler=recording)
         )
 
-    harness = await _start(tmp_path, fake, prepare=prepare)
-    try:
-        question = fake.send_text(GROUP, ALICE, "how do I vote?")
-        answer = fake.send_text(GROUP, BOB, "use /vote", reply_to=question["message_id"])
-        await _until(lambda: len(posted) == 2)
+    async with telegram_env(tmp_path, tg_fake, prepare=prepare) as harness:
+        question = tg_fake.send_text(GROUP, ALICE, "how do I vote?")
+        answer = tg_fake.send_text(GROUP, BOB, "use /vote", reply_to=question["message_id"])
+        await until(lambda: len(posted) == 2)
         first, second = posted
         assert first.reply_to is None
         assert second.message_ref.message_id == str(answer["message_id"])
@@ -480,12 +376,10 @@ async def test_replies_arrive_as_posted_events_and_helpful_carries_reply_to(
         assert command.reply_to_author.user_id == str(BOB)
         [refusal] = await harness.command(GROUP, ALICE, "/helpful")
         assert "as a reply" in refusal.params["text"]
-    finally:
-        await _finish(harness)
 
 
 # ----- rendering -------------------------------------------------------------------------
-async def test_user_text_is_escaped_and_mentions_do_not_ping(tg: Harness) -> None:
+async def test_user_text_is_escaped_and_mentions_do_not_ping(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "<b>Bold</b> & co @everyone | yes | no")
     first_line = card.params["text"].split("\n", 1)[0]
     assert first_line == (
@@ -495,7 +389,7 @@ async def test_user_text_is_escaped_and_mentions_do_not_ping(tg: Harness) -> Non
 
 
 async def test_long_replies_are_split_under_the_limit(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
     lines = "\n".join(f"{i:04d} " + "lorem & ipsum <x> " * 5 for i in range(105))
     one_line = "word " * 2000
@@ -508,21 +402,18 @@ async def test_long_replies_are_split_under_the_limit(
         spec = CommandSpec("longtext", "a very long reply", "/longtext", (), long_text)
         core.dispatcher.registry.commands["longtext"] = spec
 
-    harness = await _start(tmp_path, fake, prepare=prepare)
-    try:
-        before = len(fake.sent())
-        fake.send_text(GROUP, ALICE, "/longtext")
-        await _until(lambda: len(fake.sent()) >= before + 6)
-        texts = [c.params["text"] for c in fake.sent()[before:]]
+    async with telegram_env(tmp_path, tg_fake, prepare=prepare):
+        before = len(tg_fake.sent())
+        tg_fake.send_text(GROUP, ALICE, "/longtext")
+        await until(lambda: len(tg_fake.sent()) >= before + 6)
+        texts = [c.params["text"] for c in tg_fake.sent()[before:]]
         assert all(visible_length(t) <= 4096 for t in texts)
         rebuilt = "".join(html.unescape(t) for t in texts)
         assert rebuilt.replace("\n", "") == (lines + one_line).replace("\n", "")
         assert len(texts) == len(html_chunks(lines)) + len(html_chunks(one_line))
-    finally:
-        await _finish(harness)
 
 
-async def test_a_card_with_a_long_description_stays_one_editable_message(tg: Harness) -> None:
+async def test_a_card_with_a_long_description_stays_one_editable_message(tg: TelegramEnv) -> None:
     card = await tg.propose(GROUP, ALICE, "Charter | yes | no")
     body = ("Clause & sub-clause " * 200)[:4000]
     await tg.command(GROUP, ALICE, f"/describe 1 {body}")
@@ -549,35 +440,33 @@ def test_chunks_keep_tags_balanced_and_code_literal() -> None:
 
 
 # ----- webhook, errors, start-up and logs ----------------------------------------------
-async def test_webhook_refuses_a_wrong_secret_token(tmp_path: Path, fake: FakeTelegramAPI) -> None:
-    port = _free_port()
-    harness = await _start(
-        tmp_path,
-        fake,
-        mode="webhook",
-        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
-        webhook_listen="127.0.0.1",
-        webhook_port=port,
-        webhook_secret="s3cret-Token_1",
-    )
-    try:
-        [hook] = fake.calls_to("setWebhook")
+async def test_webhook_refuses_a_wrong_secret_token(
+    tmp_path: Path, tg_fake: FakeTelegramAPI
+) -> None:
+    port = free_port()
+    webhook = {
+        "mode": "webhook",
+        "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+        "webhook_secret": "s3cret-Token_1",
+    }
+    async with telegram_env(tmp_path, tg_fake, telegram=webhook) as harness:
+        [hook] = tg_fake.calls_to("setWebhook")
         assert hook.params["secret_token"] == "s3cret-Token_1"
         assert "message_reaction" in hook.params["allowed_updates"]
-        update = {"message": fake.message(GROUP, ALICE, "/help")}
-        assert await fake.post_webhook(update, secret_token="wrong") == 403
-        assert await fake.post_webhook(update, secret_token="") == 403
-        assert fake.sent() == []
-        assert await fake.post_webhook(update) == 200
+        update = {"message": tg_fake.message(GROUP, ALICE, "/help")}
+        assert await tg_fake.post_webhook(update, secret_token="wrong") == 403
+        assert await tg_fake.post_webhook(update, secret_token="") == 403
+        assert tg_fake.sent() == []
+        assert await tg_fake.post_webhook(update) == 200
         [reply] = await harness.wait_sent(1)
         assert "<b>govbot commands</b>" in reply.params["text"]
-        assert not fake.calls_to("getUpdates"), "webhook mode never polls"
-    finally:
-        await _finish(harness)
+        assert not tg_fake.calls_to("getUpdates"), "webhook mode never polls"
 
 
 async def test_errors_are_logged_with_the_update_and_answered_briefly(
-    tg: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tg: TelegramEnv, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
@@ -591,25 +480,22 @@ async def test_errors_are_logged_with_the_update_and_answered_briefly(
 
 
 async def test_the_token_never_reaches_the_logs(
-    tmp_path: Path, fake: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, tg_fake: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    harness = await _start(tmp_path, fake)
-    try:
+    async with telegram_env(tmp_path, tg_fake) as harness:
         await harness.command(GROUP, ALICE, "/help")
-        logging.getLogger("somewhere").warning("calling %s/bot%s/getMe", fake.base_url, TOKEN)
-    finally:
-        await _finish(harness)
+        logging.getLogger("somewhere").warning("calling %s/bot%s/getMe", tg_fake.base_url, TOKEN)
     assert TOKEN not in caplog.text
     assert "<redacted>" in caplog.text
 
 
 async def test_a_wrong_token_stops_start_up_with_a_clear_message(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
-    fake.token = "999:OTHER"
+    tg_fake.token = "999:OTHER"
     with pytest.raises(RuntimeError, match="refused the bot token") as raised:
-        await _start(tmp_path, fake)
+        await start_telegram(tmp_path, tg_fake)
     assert TOKEN not in str(raised.value)
 
 
@@ -640,77 +526,46 @@ async def test_bursts_of_refreshes_are_coalesced_and_the_last_one_wins() -> None
     key = CardKey("proposal", 1, 1)
     tally["votes"] = 1
     refresher.refresh(key)
-    await _until(lambda: len(edits) == 1)
+    await until(lambda: len(edits) == 1)
     for votes in range(2, 12):
         tally["votes"] = votes
         refresher.refresh(key)
     release.set()
-    await _until(lambda: len(edits) == 2)
+    await until(lambda: len(edits) == 2)
     await refresher.close()
     assert edits == ["votes: 1", "votes: 11"]
 
 
-async def _until(condition: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
 async def test_results_delivered_before_connecting_are_sent_once_connected(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
     """`govbot run` closes overdue proposals before the adapters start; nothing is lost."""
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path}/t.db",
-        charts_dir=tmp_path / "charts",
-        telegram={"token": TOKEN, "api_base_url": fake.base_url},
-    )
-    core = await build_core(settings)
-    adapter = TelegramAdapter(core, edit_interval=0, rate_limiter=None, poll_timeout=1)
-    await adapter.deliver(Reply("Result of #7", where=Where("telegram", "", str(GROUP))))
-    task = asyncio.create_task(adapter.run())
-    try:
-        [sent] = await fake.wait_for("sendMessage", chat_id=GROUP)
-        assert sent.params["text"] == "Result of #7"
-    finally:
-        await adapter.stop()
-        await asyncio.wait_for(task, 10)
-        await core.close()
+    async with core_env(tmp_path, telegram=telegram_settings(tg_fake)) as core:
+        adapter = telegram_adapter(core)
+        await adapter.deliver(Reply("Result of #7", where=Where("telegram", "", str(GROUP))))
+        task = await serve(adapter)
+        try:
+            [sent] = await tg_fake.wait_for("sendMessage", chat_id=GROUP)
+            assert sent.params["text"] == "Result of #7"
+        finally:
+            await halt(adapter, task)
 
 
 async def test_govbot_run_serves_telegram_and_stops_on_sigterm(
-    tmp_path: Path, fake: FakeTelegramAPI
+    tmp_path: Path, tg_fake: FakeTelegramAPI
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("GOVBOT_", "TELEGRAM_"))},
-        "TELEGRAM_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
-        "GOVBOT_CHARTS_DIR": str(tmp_path / "charts"),
-    }
-    env.pop("DISCORD_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=str(Path(__file__).resolve().parents[2]),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = bot_env(
+        f"sqlite:///{tmp_path}/run.db",
+        tmp_path,
+        TELEGRAM_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=tg_fake.base_url,
     )
-    try:
-        await fake.wait_for("getUpdates", timeout=30)
-        fake.send_text(GROUP, ALICE, "/propose Ship it | yes | no")
-        [card] = await fake.wait_for("sendMessage", chat_id=GROUP, timeout=15)
+    with bot_process(env, tmp_path) as bot:
+        await bot.serving()
+        tg_fake.send_text(GROUP, ALICE, "/propose Ship it | yes | no")
+        [card] = await tg_fake.wait_for("sendMessage", chat_id=GROUP, timeout=15)
         assert card.params["text"].startswith("<b>#1 Ship it</b>")
-        process.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(process.communicate(), 20)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode()[-2000:]
-    assert TOKEN not in err.decode()
+        bot.signal(signal.SIGTERM)
+        code = await bot.exited(20)
+    assert code == 0, bot.stderr[-2000:]
+    assert TOKEN not in bot.stderr

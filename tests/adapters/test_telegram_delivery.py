@@ -34,7 +34,7 @@ from bot.adapters.telegram.limits import PREPAID, SendLimiter
 from bot.app import Core, build_core
 from bot.settings import load_settings
 from storage import Storage, open_storage
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123:ABC"
 GROUP = -1001

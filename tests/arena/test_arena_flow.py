@@ -40,7 +40,7 @@ async def test_battle_from_arena_to_reveal(core, clock) -> None:
     assert first[0].private and "recorded: A is better" in first[0].text
     changed = await press(core, "bob", "arena", battle_id, "b")
     assert "replaces your earlier rating" in changed[0].text
-    rendered = await core.dispatcher.render_card(changed[-1].card)
+    rendered = await core.render_card(changed[-1].card)
     assert rendered is not None and "1 rating so far" in rendered.text
     assert "Revealed" not in rendered.text and battle.model_a not in rendered.text
     await press(core, "carol", "arena", battle_id, "b")

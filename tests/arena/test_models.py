@@ -20,7 +20,7 @@ from handlers.arena.ports import ModelError
 from storage.schema_arena import arena_battles
 from tests.arena.test_arena_flow import _count
 from tests.conftest import is_refusal, run_command
-from tests.fakes.openai_server import FakeOpenAI
+from tests.harness.fakes.openai_server import FakeOpenAI
 
 
 def config(base_url: str, name: str = "alpha", **extra: object) -> ModelConfig:

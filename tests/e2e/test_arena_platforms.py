@@ -1,7 +1,7 @@
 """Issue 6 end to end: a battle from `/arena` to its reveal on Telegram and on Discord.
 
 The real python-telegram-bot Application and the real discord.py client run against the
-local fakes (tests/fakes/); the arena uses the bundled offline models. We assert on what
+local fakes (tests/harness/fakes/); the arena uses the bundled offline models. We assert on what
 the platform received (the card with its four buttons, answers to presses, the card
 edited after the reveal to name the models and the split) and on the database (one
 rating per member, changeable until the reveal, none from the prompt's author). The
@@ -12,39 +12,19 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from handlers.core.codec import encode
 from handlers.core.ports import ManualClock
 from storage.repos.arena import BattleRecord
-from tests.e2e.platform_env import (
-    TOKEN,
-    Discord,
-    discord,
-    discord_buttons,
-    discord_text,
-    telegram,
-    until,
-)
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.discord_env import DiscordEnv, discord_buttons, discord_env, discord_text
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.telegram_env import ALICE, BOB, CAROL, DAVE, GROUP, telegram_env
+from tests.harness.waiting import until
 
-GROUP = -1001
-ALICE, BOB, CAROL, DAVE = 11, 22, 33, 44
 LABELS = ["A is better", "B is better", "Tie", "Both bad"]
 PROMPT = "What is a Bradley-Terry model?"
 HIDDEN = ("demo-atlas", "demo-borealis", "demo-cirrus", "Atlas Labs", "Borealis AI")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI(token=TOKEN) as server:
-        server.add_chat(GROUP, "supergroup", "Builders")
-        for user, name in ((ALICE, "Alice"), (BOB, "Bob"), (CAROL, "Carol"), (DAVE, "Dave")):
-            server.add_user(user, name, name.lower())
-        yield server
 
 
 async def _battle(core: object, battle_id: int) -> BattleRecord:
@@ -59,8 +39,10 @@ def _assert_blind(text: str) -> None:
 
 
 # ----- Telegram -------------------------------------------------------------------------
-async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTelegramAPI) -> None:
-    async with telegram(tmp_path, fake, arena={"reveal_votes": 2}) as tg:
+async def test_telegram_battle_from_arena_to_reveal(
+    tmp_path: Path, tg_fake: FakeTelegramAPI
+) -> None:
+    async with telegram_env(tmp_path, tg_fake, arena={"reveal_votes": 2}) as tg:
         tg.core.deps.arena.rng = random.Random(7)
         card = await tg.say(GROUP, ALICE, f"/arena {PROMPT}")
         text = card.params["text"]
@@ -81,21 +63,21 @@ async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTe
         a, b, tie = (k["callback_data"] for k in keys[:3])
 
         # the prompt's author may not rate it: an alert, nothing stored
-        own = fake.press(GROUP, ALICE, card_id, a)
-        [refused] = await fake.wait_for("answerCallbackQuery", callback_query_id=own)
+        own = tg_fake.press(GROUP, ALICE, card_id, a)
+        [refused] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=own)
         assert refused.params["show_alert"] is True
         assert "wrote this battle" in refused.params["text"]
         assert await tg.core.storage.arena.ratings(battle.id) == []
 
         # Bob rates, then changes his mind: one rating, the split stays hidden
-        first = fake.press(GROUP, BOB, card_id, a)
-        [answer] = await fake.wait_for("answerCallbackQuery", callback_query_id=first)
+        first = tg_fake.press(GROUP, BOB, card_id, a)
+        [answer] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=first)
         assert "recorded: A is better" in answer.params["text"]
         assert not answer.params.get("show_alert")
-        again = fake.press(GROUP, BOB, card_id, tie)
-        [changed] = await fake.wait_for("answerCallbackQuery", callback_query_id=again)
+        again = tg_fake.press(GROUP, BOB, card_id, tie)
+        [changed] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=again)
         assert "recorded: Tie" in changed.params["text"]
-        edits = await fake.wait_for(
+        edits = await tg_fake.wait_for(
             "editMessageText",
             chat_id=GROUP,
             message_id=card_id,
@@ -107,11 +89,11 @@ async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTe
         assert bob_rating.choice == "tie"
 
         # Carol's rating is the second: the card is edited to name the models and the split
-        before = len(fake.sent(GROUP))
-        last = fake.press(GROUP, CAROL, card_id, b)
-        [answer] = await fake.wait_for("answerCallbackQuery", callback_query_id=last)
+        before = len(tg_fake.sent(GROUP))
+        last = tg_fake.press(GROUP, CAROL, card_id, b)
+        [answer] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=last)
         assert "recorded: B is better" in answer.params["text"]
-        [revealed] = await fake.wait_for(
+        [revealed] = await tg_fake.wait_for(
             "editMessageText",
             message_id=card_id,
             where=lambda c: "Revealed" in c.params["text"],
@@ -120,8 +102,8 @@ async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTe
         assert f"A was {battle.model_a} · B was {battle.model_b}" in shown
         assert "Split: A 0 · B 1 · Tie 1 · Both bad 0." in shown
         assert not (revealed.params.get("reply_markup") or {}).get("inline_keyboard")
-        await until(lambda: len(fake.sent(GROUP)) > before, what="the reveal announcement")
-        announce = fake.sent(GROUP)[before].params["text"]
+        await until(lambda: len(tg_fake.sent(GROUP)) > before, what="the reveal announcement")
+        announce = tg_fake.sent(GROUP)[before].params["text"]
         assert f"Arena battle #{battle.id} revealed" in announce
         assert f"<b>{battle.model_a}</b>" in announce
 
@@ -134,8 +116,8 @@ async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTe
         assert len({r.member_id for r in ratings}) == 2
 
         # a late press is refused with an alert and changes nothing
-        late = fake.press(GROUP, DAVE, card_id, a)
-        [too_late] = await fake.wait_for("answerCallbackQuery", callback_query_id=late)
+        late = tg_fake.press(GROUP, DAVE, card_id, a)
+        [too_late] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=late)
         assert too_late.params["show_alert"] is True
         assert "already revealed" in too_late.params["text"]
         assert len(await tg.core.storage.arena.ratings(battle.id)) == 2
@@ -145,32 +127,34 @@ async def test_telegram_battle_from_arena_to_reveal(tmp_path: Path, fake: FakeTe
         assert battle.model_a in board.params["caption"]
 
 
-async def test_telegram_reveal_after_the_time_window(tmp_path: Path, fake: FakeTelegramAPI) -> None:
+async def test_telegram_reveal_after_the_time_window(
+    tmp_path: Path, tg_fake: FakeTelegramAPI
+) -> None:
     clock = ManualClock(1_800_000_000.0)
-    async with telegram(tmp_path, fake, clock=clock, arena={"reveal_minutes": 10}) as tg:
+    async with telegram_env(tmp_path, tg_fake, clock=clock, arena={"reveal_minutes": 10}) as tg:
         card = await tg.say(GROUP, ALICE, "/arena Write a haiku about governance")
         keys = [b for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
         battle_id = int(keys[0]["callback_data"].split(":")[2])
-        press = fake.press(GROUP, BOB, card.result["message_id"], keys[1]["callback_data"])
-        await fake.wait_for("answerCallbackQuery", callback_query_id=press)
+        press = tg_fake.press(GROUP, BOB, card.result["message_id"], keys[1]["callback_data"])
+        await tg_fake.wait_for("answerCallbackQuery", callback_query_id=press)
         clock.advance(10 * 60 + 1)
-        before = len(fake.sent(GROUP))
+        before = len(tg_fake.sent(GROUP))
         await tg.core.close_due()  # what the scheduler does every tick
         battle = await _battle(tg.core, battle_id)
         assert battle.status == "revealed"
-        [revealed] = await fake.wait_for(
+        [revealed] = await tg_fake.wait_for(
             "editMessageText",
             message_id=card.result["message_id"],
             where=lambda c: "Revealed" in c.params["text"],
         )
         assert "Split: A 0 · B 1 · Tie 0 · Both bad 0." in revealed.params["text"]
-        await until(lambda: len(fake.sent(GROUP)) > before, what="the timed announcement")
-        assert f"Arena battle #{battle_id} revealed" in fake.sent(GROUP)[before].params["text"]
+        await until(lambda: len(tg_fake.sent(GROUP)) > before, what="the timed announcement")
+        assert f"Arena battle #{battle_id} revealed" in tg_fake.sent(GROUP)[before].params["text"]
 
 
 # ----- Discord --------------------------------------------------------------------------
 async def _press(
-    dc: Discord,
+    dc: DiscordEnv,
     user: object,
     card: dict,  # type: ignore[type-arg]
     custom_id: str,
@@ -185,12 +169,12 @@ async def _press(
 
 
 async def test_discord_battle_from_arena_to_reveal(tmp_path: Path) -> None:
-    async with discord(tmp_path, arena={"reveal_votes": 2}) as dc:
+    async with discord_env(tmp_path, arena={"reveal_votes": 2}) as dc:
         dc.core.deps.arena.rng = random.Random(7)
         fake = dc.fake
         alice, bob, carol, dave = (fake.add_user(n) for n in ("alice", "bob", "carol", "dave"))
         assert fake.find_command("arena")
-        token, posted = await dc.command("arena", alice, prompt=PROMPT)
+        token, posted = await dc.ask("arena", alice, prompt=PROMPT)
         text = discord_text(posted)
         assert "Output A" in text and "Output B" in text and PROMPT in text
         _assert_blind(text)

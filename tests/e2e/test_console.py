@@ -1,23 +1,22 @@
 """`govbot run` in a real subprocess, driven through a pipe, as a new user would.
 
-Asserts the transcript format of SPEC §3: numbered messages `[#N] name: text`, private
-replies `[#N] govbot → name (private): text`, buttons `  [1] …  [2] …`, images
-`  image: <path>`; one input line handled completely before the next; a clean exit at
-end of input; and `govbot audit verify` passing on the database it leaves behind.
+Asserts the console's transcript format (README, "The console chat"): numbered
+messages `[#N] name: text`, private replies `[#N] govbot → name (private): text`,
+buttons `  [1] …  [2] …`, images `  image: <path>`; one input line handled completely
+before the next; a clean exit at end of input; and `govbot audit verify` passing on
+the database it leaves behind.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness.process import BotProcess, bot_env, run_bot
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MESSAGE = re.compile(r"^\[#(\d+)\] (.+?): (.*)$")
 PRIVATE = re.compile(r"^govbot → (\S+) \(private\)$")
@@ -61,32 +60,8 @@ def parse(transcript: str) -> tuple[list[Message], list[str]]:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("GOVBOT_") and not k.endswith("_TOKEN") and k != "DATABASE_URL"
-    }
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/console.db"
-    env["GOVBOT_CHARTS_DIR"] = str(tmp_path / "charts")
     # proposals and votes are under test here; wallet linking has its own tests
-    env["GOVBOT_VOTING__REQUIRE_WALLET"] = "false"
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-def _govbot(
-    *args: str, env: dict[str, str], cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return bot_env(f"sqlite:///{tmp_path}/console.db", tmp_path)
 
 
 # (input line, expected start of the first reply or None for a console-local note)
@@ -145,10 +120,9 @@ SCRIPT: list[tuple[str, str | None]] = [
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[BotProcess, Path]:
     tmp_path = tmp_path_factory.mktemp("console")
-    stdin = "\n".join(line for line, _ in SCRIPT) + "\n"
-    return _govbot("run", env=_env(tmp_path), cwd=tmp_path, stdin=stdin), tmp_path
+    return run_bot(_env(tmp_path), tmp_path, [line for line, _ in SCRIPT]), tmp_path
 
 
 def test_console_session_exits_cleanly(session) -> None:  # type: ignore[no-untyped-def]
@@ -242,12 +216,12 @@ def test_results_with_charts(session) -> None:  # type: ignore[no-untyped-def]
 def test_audit_verify_after_the_session(session) -> None:  # type: ignore[no-untyped-def]
     result, tmp_path = session
     assert result.returncode == 0
-    verified = _govbot("audit", "verify", env=_env(tmp_path), cwd=tmp_path)
+    verified = run_bot(_env(tmp_path), tmp_path, args=("audit", "verify"))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "audit OK" in verified.stdout and "6 closed proposals" in verified.stdout
 
 
 def test_empty_input_exits_cleanly(tmp_path: Path) -> None:
-    result = _govbot("run", env=_env(tmp_path), cwd=tmp_path, stdin="")
+    result = run_bot(_env(tmp_path), tmp_path)
     assert result.returncode == 0 and result.stdout == ""
     assert "Traceback" not in result.stderr

@@ -11,38 +11,18 @@ must agree with the stored snapshot. Rules and scoring in depth: tests/reputatio
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import Core
 from storage.schema import members
-from tests.e2e.platform_env import (
-    TOKEN,
-    discord,
-    discord_text,
-    telegram,
-    until_async,
-)
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.discord_env import discord_env, discord_text
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.telegram_env import ALICE, BOB, CAROL, DAVE, GROUP, telegram_env
+from tests.harness.waiting import until
 from tests.reputation.helpers import ledger_rows
-
-GROUP = -1001
-ALICE, BOB, CAROL, DAVE = 11, 22, 33, 44
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI(token=TOKEN) as server:
-        server.add_chat(GROUP, "supergroup", "Builders")
-        for user, name in ((ALICE, "Alice"), (BOB, "Bob"), (CAROL, "Carol"), (DAVE, "Dave")):
-            server.add_user(user, name, name.lower())
-        server.members[(GROUP, ALICE)] = "administrator"  # a trusted seed
-        yield server
-
 
 Row = tuple[str, str | None, str, str | None, bool, str | None, bool]
 
@@ -68,7 +48,7 @@ async def _ledger_has(core: Core, count: int) -> list[dict[str, Any]]:
         rows[:] = await ledger_rows(core)
         return len(rows) >= count
 
-    await until_async(enough, what=f"{count} ledger rows")
+    await until(enough, what=f"{count} ledger rows")
     return rows
 
 
@@ -111,19 +91,20 @@ def _assert_rep_agrees(text: str, stored: float, kinds: set[str]) -> None:
 
 
 # ----- Telegram -------------------------------------------------------------------------
-async def test_telegram_events_arrive_and_count(tmp_path: Path, fake: FakeTelegramAPI) -> None:
-    async with telegram(tmp_path, fake) as tg:
+async def test_telegram_events_arrive_and_count(tmp_path: Path, tg_fake: FakeTelegramAPI) -> None:
+    tg_fake.members[(GROUP, ALICE)] = "administrator"  # a trusted seed
+    async with telegram_env(tmp_path, tg_fake) as tg:
         core = tg.core
-        question = fake.send_text(GROUP, CAROL, "how do I delegate my vote?")
-        answer = fake.send_text(GROUP, BOB, "use /vote", reply_to=question["message_id"])
+        question = tg_fake.send_text(GROUP, CAROL, "how do I delegate my vote?")
+        answer = tg_fake.send_text(GROUP, BOB, "use /vote", reply_to=question["message_id"])
         await _ledger_has(core, 1)  # the reply is logged before the asker's ✅ looks for it
-        fake.react(GROUP, CAROL, answer["message_id"], new=["✅"])  # the asker: helpful
-        fake.react(GROUP, ALICE, answer["message_id"], new=["👍"])
-        fake.react(GROUP, BOB, answer["message_id"], new=["👍"])  # himself: logged, not counted
-        fake.react(GROUP, DAVE, answer["message_id"], new=["🔥"])
+        tg_fake.react(GROUP, CAROL, answer["message_id"], new=["✅"])  # the asker: helpful
+        tg_fake.react(GROUP, ALICE, answer["message_id"], new=["👍"])
+        tg_fake.react(GROUP, BOB, answer["message_id"], new=["👍"])  # himself: logged, not counted
+        tg_fake.react(GROUP, DAVE, answer["message_id"], new=["🔥"])
         await _ledger_has(core, 5)
-        fake.react(GROUP, DAVE, answer["message_id"], old=["🔥"])  # …and taken back
-        await until_async(lambda: _retracted(core, "🔥"), what="the 🔥 retracted")
+        tg_fake.react(GROUP, DAVE, answer["message_id"], old=["🔥"])  # …and taken back
+        await until(lambda: _retracted(core, "🔥"), what="the 🔥 retracted")
 
         receipt = await tg.say(GROUP, ALICE, "/helpful", reply_to=answer["message_id"])
         assert receipt.params["chat_id"] == ALICE, "the mark is confirmed privately"
@@ -135,7 +116,7 @@ async def test_telegram_events_arrive_and_count(tmp_path: Path, fake: FakeTelegr
 
         # a reaction to the bot's own message earns nothing and is not even logged
         rows_before = len(await ledger_rows(core))
-        fake.react(GROUP, CAROL, refusal.result["message_id"], new=["👍"])
+        tg_fake.react(GROUP, CAROL, refusal.result["message_id"], new=["👍"])
         mine = await tg.say(GROUP, BOB, "/rep")  # handled after the reaction: updates queue
         assert len(await ledger_rows(core)) == rows_before
 
@@ -175,7 +156,7 @@ async def test_telegram_events_arrive_and_count(tmp_path: Path, fake: FakeTelegr
 # ----- Discord --------------------------------------------------------------------------
 async def test_discord_events_arrive_and_count(tmp_path: Path) -> None:
     # Discord tells account age (snowflakes); the fake's accounts are minutes old.
-    async with discord(tmp_path, reputation={"min_account_age_days": 0}) as dc:
+    async with discord_env(tmp_path, reputation={"min_account_age_days": 0}) as dc:
         fake, core = dc.fake, dc.core
         admin = fake.add_user("admin", admin=True)  # a trusted seed
         alice, bob, carol = (fake.add_user(n) for n in ("alice", "bob", "carol"))
@@ -188,7 +169,7 @@ async def test_discord_events_arrive_and_count(tmp_path: Path) -> None:
         await fake.reaction(carol, int(answer["id"]), "🎉", message_author=bob)
         await _ledger_has(core, 5)
         await fake.reaction(carol, int(answer["id"]), "🎉", added=False)
-        await until_async(lambda: _retracted(core, "🎉"), what="the 🎉 retracted")
+        await until(lambda: _retracted(core, "🎉"), what="the 🎉 retracted")
 
         menu = fake.message_command("Mark as helpful", admin, answer)
         await fake.send_interaction(menu)
@@ -216,7 +197,7 @@ async def test_discord_events_arrive_and_count(tmp_path: Path) -> None:
             r["platform"] == "discord" and r["channel_id"] == str(fake.channel_id) for r in rows
         )
 
-        _, answered = await dc.command("rep", alice, member="bob")
+        _, answered = await dc.ask("rep", alice, member="bob")
         text = discord_text(answered)
         assert text.startswith("Reputation of **bob**: ")
         _assert_rep_agrees(
@@ -227,13 +208,13 @@ async def test_discord_events_arrive_and_count(tmp_path: Path) -> None:
 
 async def test_discord_young_accounts_are_logged_but_not_counted(tmp_path: Path) -> None:
     """With the default minimum account age, a minutes-old Discord account earns nobody."""
-    async with discord(tmp_path) as dc:
+    async with discord_env(tmp_path) as dc:
         fake = dc.fake
         alice, bob = fake.add_user("alice"), fake.add_user("bob")
         said = await fake.message_create(alice)
         # Gateway events run in their own tasks: let Alice's message name her before a
         # reaction (which knows its author by id only) could create her row first.
-        await until_async(lambda: _known(dc.core, alice.id), what="alice's member row")
+        await until(lambda: _known(dc.core, alice.id), what="alice's member row")
         await fake.reaction(bob, int(said["id"]), "👍", message_author=alice)
         [row] = await _ledger_has(dc.core, 1)
         assert _row(row) == (
@@ -245,5 +226,5 @@ async def test_discord_young_accounts_are_logged_but_not_counted(tmp_path: Path)
             "young_account",
             False,
         )
-        _, answered = await dc.command("rep", bob, member="alice")
+        _, answered = await dc.ask("rep", bob, member="alice")
         assert discord_text(answered).startswith("alice has no reputation yet")

@@ -17,22 +17,16 @@ own within the drain time, with no traceback, and then:
 from __future__ import annotations
 
 import re
+import signal
 from collections import Counter
 from pathlib import Path
 
-from tests.fakes.discord_gateway import EPHEMERAL, FakeDiscord
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.fakes.discord_gateway import EPHEMERAL, FakeDiscord
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.process import BotProcess, bot_env, start_bot
+from tests.harness.waiting import until
 from tests.robustness.ledger import DbState, read_state
-from tests.robustness.platform_bot import (
-    PlatformBot,
-    confirmed,
-    exec_bot,
-    fetched,
-    noticed,
-    platform_env,
-    receipts,
-    until,
-)
+from tests.robustness.telegram_reads import confirmed, fetched, noticed, receipts
 
 VOTERS = 200
 DRAIN = 10.0  # the default; the exit must come on its own within it (plus start-up slack)
@@ -49,13 +43,18 @@ def votes_per_member(state: DbState, number: int = 1) -> Counter[str]:
     )
 
 
-async def stop(bot: PlatformBot) -> tuple[int | None, str]:
-    bot.terminate()
-    code = await bot.wait(DRAIN + EXIT_SLACK)
+async def stop(bot: BotProcess) -> tuple[int | None, str]:
+    bot.signal(signal.SIGTERM)
+    code = await bot.exited(DRAIN + EXIT_SLACK)
     if code is None:
         bot.kill()
-        await bot.wait(30)
-    return code, bot.stderr()
+    return code, bot.stderr
+
+
+def leave(bot: BotProcess) -> None:
+    """On the way out: a bot the test left running is killed."""
+    if bot.returncode is None and bot.wait(0) is None:
+        bot.kill()
 
 
 def clean_exit(code: int | None, log: str) -> None:
@@ -69,14 +68,14 @@ async def test_sigterm_after_a_telegram_burst_keeps_and_answers_every_vote(
 ) -> None:
     async with FakeTelegramAPI(token=TOKEN) as fake:
         fake.add_chat(GROUP, "supergroup", "Burst")
-        env = platform_env(
+        env = bot_env(
             database_url,
             tmp_path,
             TELEGRAM_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=fake.base_url,
             GOVBOT_SHUTDOWN_DRAIN_SECONDS=str(DRAIN),
         )
-        bot = await exec_bot(env, tmp_path, "telegram")
+        bot = start_bot(env, tmp_path / "telegram")
         try:
             await fake.wait_for("getUpdates", timeout=60)
             fake.send_text(GROUP, AUTHOR, "/propose Burst | yes | no")
@@ -87,10 +86,10 @@ async def test_sigterm_after_a_telegram_burst_keeps_and_answers_every_vote(
             last = 0
             for voter in voters:
                 last = fake.push({"message": fake.message(GROUP, voter, "/vote 1 yes")})
-            await until(lambda: fetched(fake, last), 60, "the bot fetching the last vote")
+            await until(lambda: fetched(fake, last), "the bot fetching the last vote", timeout=60)
             code, log = await stop(bot)
         finally:
-            bot.kill()
+            leave(bot)
         clean_exit(code, log)
         assert confirmed(fake, last), "handled updates were confirmed at exit"
 
@@ -106,14 +105,16 @@ async def test_sigterm_after_a_telegram_burst_keeps_and_answers_every_vote(
         assert strangers <= told, "members who never started the bot get a group notice"
         assert all(len(sent.get(v, [])) <= 1 for v in voters), "a receipt went out twice"
 
-        again = await exec_bot(env, tmp_path, "telegram-restart")
+        again = start_bot(env, tmp_path / "telegram")
         try:
-            await until(lambda: len(fake.calls_to("getUpdates")) > 0, 60, "polling")
+            await until(lambda: len(fake.calls_to("getUpdates")) > 0, "polling", timeout=60)
             polls = len(fake.calls_to("getUpdates"))
-            await until(lambda: len(fake.calls_to("getUpdates")) > polls, 60, "a second poll")
+            await until(
+                lambda: len(fake.calls_to("getUpdates")) > polls, "a second poll", timeout=60
+            )
             code, log = await stop(again)
         finally:
-            again.kill()
+            leave(again)
         clean_exit(code, log)
         after = await read_state(database_url)
         assert votes_per_member(after) == per_member, "the restart applied or lost a vote"
@@ -125,7 +126,7 @@ async def test_sigterm_after_a_discord_burst_gives_every_interaction_its_final_a
     database_url: str, tmp_path: Path
 ) -> None:
     async with FakeDiscord() as fake:
-        env = platform_env(
+        env = bot_env(
             database_url,
             tmp_path,
             DISCORD_TOKEN="fake-token",
@@ -134,9 +135,11 @@ async def test_sigterm_after_a_discord_burst_gives_every_interaction_its_final_a
             DISCORD_GUILD_IDS=str(fake.guild_id),
             GOVBOT_SHUTDOWN_DRAIN_SECONDS=str(DRAIN),
         )
-        bot = await exec_bot(env, tmp_path, "discord")
+        bot = start_bot(env, tmp_path / "discord")
         try:
-            await until(lambda: fake.commands.get(fake.guild_id), 60, "commands synced")
+            await until(
+                lambda: bool(fake.commands.get(fake.guild_id)), "commands synced", timeout=60
+            )
             await fake.wait_identified(timeout=60)
             author = fake.add_user("author")
             opening = fake.slash("propose", author, {"title": "Burst", "choices": "yes | no"})
@@ -149,10 +152,12 @@ async def test_sigterm_after_a_discord_burst_gives_every_interaction_its_final_a
             fake.callback_delay = 0.5  # the signal comes while deferrals are on their way
             for payload in payloads:
                 await fake.send_interaction(payload)
-            await until(lambda: len(fake.callbacks) > VOTERS // 2, 60, "deferrals under way")
+            await until(
+                lambda: len(fake.callbacks) > VOTERS // 2, "deferrals under way", timeout=60
+            )
             code, log = await stop(bot)
         finally:
-            bot.kill()
+            leave(bot)
         clean_exit(code, log)
 
         deferred, refused = [], []

@@ -1,11 +1,14 @@
-"""Structured logs and secret masking (bot/logging_setup.py)."""
+"""Structured logs and secret masking (bot/logging_setup.py).
+
+Each test that configures logging hands the result to the harness's `restore_logging`
+fixture, which puts the root logger back afterwards.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -17,22 +20,6 @@ TOKEN = "7000000001:AAHsecretTELEGRAMtokenValue_0123456789"
 RPC_KEY = "0123456789abcdef0123456789abcdef"
 RPC_URL = f"https://rpcuser:rpcPassw0rd@127.0.0.1:9/v3/{RPC_KEY}"
 OPENAI_KEY = "sk-test-OPENAIkey0123456789abcdef"
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[list[LoggingSetup]]:
-    """Put the root logger back as pytest had it after a test configures logging."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    installed: list[LoggingSetup] = []
-    yield installed
-    for setup in installed:
-        setup.uninstall()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 def secret_settings(**overrides: object) -> Settings:

@@ -25,27 +25,23 @@ def new_message() -> MessageRef:
 async def react(
     core: Core, giver: Actor, author: Actor, message: MessageRef, emoji: str = "👍", added=True
 ) -> list[Reply]:
-    return await core.dispatcher.handle(
-        Event(giver, WHERE, Reaction(message, author, emoji, added))
-    )
+    return await core.dispatch(Event(giver, WHERE, Reaction(message, author, emoji, added)))
 
 
 async def post(
     core: Core, who: Actor, reply_to: MessageRef | None = None, to: Actor | None = None
 ) -> MessageRef:
     ref = new_message()
-    await core.dispatcher.handle(Event(who, WHERE, Posted(ref, reply_to, to)))
+    await core.dispatch(Event(who, WHERE, Posted(ref, reply_to, to)))
     return ref
 
 
 async def helpful(core: Core, giver: Actor, author: Actor, message: MessageRef) -> list[Reply]:
-    return await core.dispatcher.handle(
-        Event(giver, WHERE, Command("helpful", "", None, message, author))
-    )
+    return await core.dispatch(Event(giver, WHERE, Command("helpful", "", None, message, author)))
 
 
 async def rep(core: Core, asker: Actor, name: str = "") -> dict[str, Any]:
-    replies = await core.dispatcher.handle(Event(asker, WHERE, Command("rep", name)))
+    replies = await core.dispatch(Event(asker, WHERE, Command("rep", name)))
     assert len(replies) == 1, replies
     return {"text": replies[0].text, **replies[0].meta}
 

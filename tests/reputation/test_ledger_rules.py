@@ -98,7 +98,7 @@ async def test_helpful_by_the_question_author_emoji(core) -> None:
 async def test_helpful_command_needs_a_reply_and_is_once(core) -> None:
     from handlers.core.types import Command, Event
 
-    refused = await core.dispatcher.handle(Event(ADMIN, WHERE, Command("helpful", "")))
+    refused = await core.dispatch(Event(ADMIN, WHERE, Command("helpful", "")))
     assert "as a reply" in refused[0].text and await ledger_rows(core) == []
     answer = new_message()
     first = await helpful(core, ADMIN, BOB, answer)

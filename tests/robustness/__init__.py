@@ -1,4 +1,4 @@
-"""Proof under crashes, concurrency and fuzz (issue 9): tests that can fail.
+"""Proof under crashes, concurrency and fuzz: tests that can fail.
 
 * `test_crash.py` — SIGKILL the console bot mid-burst 20 times; every acknowledged
   vote is stored once and the audit chain verifies (SQLite and PostgreSQL).

@@ -16,7 +16,7 @@ from handlers.audit.verify import verify
 from storage import open_storage
 from storage.records import dumps
 from storage.schema import ballots, members, proposals
-from tests.robustness.botproc import Ack
+from tests.harness.process import Ack
 
 
 @dataclass(frozen=True)

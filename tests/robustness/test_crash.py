@@ -12,7 +12,7 @@ closes both proposals, and the database is checked against every receipt printed
 * no (proposal, member) pair has two ballots, and the ballots table is exactly the last
   logged ballot of each member;
 * the audit chain verifies and the closing tallies re-count from the log
-  (`handlers.audit.verify.verify`, what `govbot audit verify` runs).
+  (`handlers.audit.verify`, what `govbot audit verify` runs).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import random
 import time
 from pathlib import Path
 
-from tests.robustness.botproc import Ack, BotProcess, bot_env, exec_bot, fork_bot
+from tests.harness.process import Ack, BotProcess, bot_env, start_bot
 from tests.robustness.ledger import DbState, check, read_state
 
 CYCLES = 20
@@ -77,13 +77,13 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_vote(database_url: str, tmp_
     acks: list[Ack] = []
     for cycle in range(CYCLES):
         # the first start is the real `python -m bot run`; restarts fork a pre-imported one
-        bot = exec_bot(env, tmp_path) if cycle == 0 else fork_bot(env, tmp_path)
+        bot = start_bot(env, tmp_path, fork=cycle > 0)
         if cycle == 0:
             bot.send(SETUP)
             bot.wait_until(lambda b: b.saw("govbot: #2 Tools · open"))
         acks += crash_once(bot, rng)
 
-    final = fork_bot(env, tmp_path)
+    final = start_bot(env, tmp_path, fork=True)
     final.send(["/as admin", "/close 1", "/close 2"])
     assert final.finish() == 0, (tmp_path / "stderr.log").read_text()[-2000:]
     assert final.saw("govbot: #1 Budget · closed") and final.saw("govbot: #2 Tools · closed")

@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
 from pathlib import Path
 
 import pytest
 
 from storage.records import dumps
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.fakes.telegram_api import FakeTelegramAPI
+from tests.harness.process import BotProcess, bot_env, start_bot
+from tests.harness.waiting import until
 from tests.robustness.ledger import DbState, check, read_state
-from tests.robustness.platform_bot import (
-    PlatformBot,
-    confirmed,
-    fork_bot,
-    platform_env,
-    receipts,
-    until,
-)
+from tests.robustness.telegram_reads import confirmed, receipts
 
 CYCLES = 20
 BURST = 30  # votes per run; receipts go out at ~30 a second, so the kill comes mid-burst
@@ -54,10 +50,10 @@ def sequences(state: DbState) -> dict[str, list[str]]:
     return found
 
 
-async def start(env: dict[str, str], tmp_path: Path, fake: FakeTelegramAPI) -> PlatformBot:
+async def start(env: dict[str, str], tmp_path: Path, fake: FakeTelegramAPI) -> BotProcess:
     polls = len(fake.calls_to("getUpdates"))
-    bot = fork_bot(env, tmp_path, "telegram")
-    await until(lambda: len(fake.calls_to("getUpdates")) > polls, 60, "the bot polling")
+    bot = start_bot(env, tmp_path / "bot", fork=True)
+    await until(lambda: len(fake.calls_to("getUpdates")) > polls, "the bot polling", timeout=60)
     return bot
 
 
@@ -70,7 +66,7 @@ async def test_sigkill_mid_telegram_burst_loses_and_doubles_nothing(
     last = 0
     async with FakeTelegramAPI(token=TOKEN) as fake:
         fake.add_chat(GROUP, "supergroup", "Crash")
-        env = platform_env(
+        env = bot_env(
             database_url,
             tmp_path,
             TELEGRAM_TOKEN=TOKEN,
@@ -94,23 +90,23 @@ async def test_sigkill_mid_telegram_burst_loses_and_doubles_nothing(
                 target = before + rng.randint(1, 10)
                 await until(
                     lambda target=target: sum(len(r) for r in receipts(fake).values()) >= target,
-                    60,
                     "some receipts of this burst",
+                    timeout=60,
                 )
                 await asyncio.sleep(rng.random() * 0.02)
             finally:
                 bot.kill()
-                await bot.wait(30)
             assert not confirmed(fake, last), "the burst was done before the kill; raise BURST"
 
         final = await start(env, tmp_path, fake)
         try:
-            await until(lambda: confirmed(fake, last), 120, "every update handled")
-            final.terminate()
-            code = await final.wait(60)
+            await until(lambda: confirmed(fake, last), "every update handled", timeout=120)
+            final.signal(signal.SIGTERM)
+            code = await final.exited(60)
         finally:
-            final.kill()
-        log = final.stderr()
+            if final.returncode is None:
+                final.kill()
+        log = final.stderr
     assert code == 0, log[-3000:]
     assert "Traceback" not in log
 

@@ -1,6 +1,6 @@
 """Malformed Discord gateway events: the bot answers the next interaction as usual.
 
-The real discord.py client runs against the local fake gateway (tests/fakes). Hypothesis
+The real discord.py client runs against the local fake gateway (tests/harness/fakes). Hypothesis
 mutates well-formed INTERACTION_CREATE payloads (a slash /vote, /propose, a vote button)
 and MESSAGE_REACTION_ADD events — fields dropped, wrong types, hostile text — and
 dispatches each. After every one a normal `/proposals` must get its interaction
@@ -17,18 +17,15 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.app import build_core
-from bot.settings import load_settings
-from tests.adapters.test_discord import start_adapter, stop_adapter
-from tests.fakes.discord_gateway import FakeDiscord
+from tests.harness.discord_env import start_discord
 from tests.robustness.logcheck import ErrorLog
 from tests.robustness.strategies import mutated
 
 # discord.py trusts the gateway's documented shapes: dropping a field it reads
 # (`attachment_size_limit`) or a snowflake that is not a number makes its parser raise,
 # the event is lost and the session reconnects; an interaction with no member/user
-# reaches our actor mapping as a sentinel (bot/adapters/discord/people.py). Reported in
-# issue 9. So this fuzz keeps every field, its type and every id, and makes the text
+# reaches our actor mapping as a sentinel (bot/adapters/discord/people.py).
+# So this fuzz keeps every field, its type and every id, and makes the text
 # hostile (names, option values, emoji, locale, custom ids).
 KEEP = frozenset(
     {"id", "guild_id", "channel_id", "message_id", "user_id", "application_id"}
@@ -40,19 +37,8 @@ KEEP = frozenset(
 def test_malformed_gateway_events_leave_the_bot_answering(tmp_path: Path) -> None:
     loop = asyncio.new_event_loop()
     run = loop.run_until_complete
-    fake = run(FakeDiscord().start())
-    settings_ = load_settings(
-        database_url=f"sqlite:///{tmp_path}/d.db",
-        charts_dir=tmp_path / "charts",
-        discord={
-            "token": "x",
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-            "guild_ids": [fake.guild_id],
-        },
-    )
-    core = run(build_core(settings_))
-    adapter, task = run(start_adapter(core, fake))
+    dc = run(start_discord(tmp_path))
+    fake = dc.fake
     alice, bob = fake.add_user("alice"), fake.add_user("bob")
     try:
         with ErrorLog() as errors:
@@ -109,7 +95,5 @@ def test_malformed_gateway_events_leave_the_bot_answering(tmp_path: Path) -> Non
 
             one()
     finally:
-        run(stop_adapter(adapter, task))
-        run(core.close())
-        run(fake.stop())
+        run(dc.close())
         loop.close()

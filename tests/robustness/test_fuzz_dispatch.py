@@ -78,7 +78,7 @@ def test_every_command_survives_hostile_arguments(database_url: str, tmp_path: P
                 command = Command(name, data.draw(command_text(spec), label="text"))
             event = Event(actor(user, admin=user == "admin"), WHERE, command)
             before = loop.run_until_complete(_audit_head(core))
-            replies = loop.run_until_complete(core.dispatcher.handle(event))
+            replies = loop.run_until_complete(core.dispatch(event))
             check_replies(replies, errors, f"{user}: {command!r:.300}")
             if is_refusal(replies):
                 assert loop.run_until_complete(_audit_head(core)) == before, f"{command!r:.300}"

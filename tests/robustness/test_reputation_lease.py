@@ -1,4 +1,4 @@
-"""Reputation recompute runs in one process at a time (a lease row; issue 9 scale-out).
+"""Reputation recompute runs in one process at a time (a lease row, for scale-out).
 
 Two `Storage` objects on one database are two engines with their own connection pools,
 as two bot processes have; each gets its own `ReputationService` (its own holder id and

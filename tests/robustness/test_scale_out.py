@@ -23,8 +23,8 @@ import re
 import time
 from pathlib import Path
 
+from tests.harness.process import BotProcess, bot_env, start_bot
 from tests.pgcluster import PgCluster
-from tests.robustness.botproc import BotProcess, bot_env, exec_bot, fork_bot
 from tests.robustness.ledger import check, read_state
 
 MEMBERS = [f"m{i}" for i in range(8)]
@@ -54,10 +54,8 @@ def test_two_processes_one_postgres_database(postgres_cluster: PgCluster, tmp_pa
         GOVBOT_VOTING__MIN_HOURS="0.0001",
         GOVBOT_REPUTATION__RECOMPUTE_INTERVAL_SECONDS="0.2",
     )
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    a = exec_bot(env, tmp_path / "a")
-    b = fork_bot(env, tmp_path / "b")
+    a = start_bot(env, tmp_path / "a")
+    b = start_bot(env, tmp_path / "b", fork=True)
     a.send(["/as admin", "/propose Long | a | b | c hours=100"])
     a.wait_until(lambda bot: bot.saw("govbot: #1 Long · open"))
     b.send(["/proposal 1"])  # B serves the same community: it sees A's proposal

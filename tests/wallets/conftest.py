@@ -42,7 +42,7 @@ async def issued_message(core: Core, user: str, address: str) -> str:
     replies = await run_command(core, user, f"/link {address}")
     assert replies[0].private, replies[0].text
     nonce = replies[0].meta["nonce"]
-    record = await core.storage.wallets.nonce(nonce)
+    record = await core.storage.nonces.nonce(nonce)
     assert record is not None
     assert record.message in replies[0].text  # the reply shows exactly what is stored
     return record.message
@@ -62,6 +62,6 @@ async def counts(core: Core) -> tuple[int, int, int]:
     wallets = core.storage.wallets
     return (
         await wallets.count_links(),
-        await wallets.count_nonces(),
+        await core.storage.nonces.count_nonces(),
         await core.storage.audit.count(),
     )

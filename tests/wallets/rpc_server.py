@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
+
+from tests.harness.fakes.loopback import serve_loopback
+from tests.wallets.chain import node_error
 
 
 class RpcServer:
@@ -55,6 +59,8 @@ class RpcServer:
                 reply["result"] = "0x" + bytes(raw).hex()
             else:
                 reply["error"] = {"code": -32601, "message": f"method not found: {method}"}
+        except TransactionFailed as error:  # a revert, with its data, as geth answers
+            reply["error"] = node_error(error)
         except Exception as error:  # a revert: JSON-RPC error 3 / -32000, as nodes answer
             reply["error"] = {"code": -32000, "message": f"execution reverted: {error}"}
         return reply
@@ -62,11 +68,7 @@ class RpcServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_loopback(app)
         self.url = f"http://127.0.0.1:{port}/"
         return self.url
 

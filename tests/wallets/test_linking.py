@@ -182,3 +182,22 @@ async def test_voting_requires_a_linked_wallet(wcore) -> None:
     assert not is_refusal(await link_wallet(wcore, "bob", Account.create()))
     replies = await run_command(wcore, "bob", "/vote 1 pizza")
     assert "Vote recorded on #1" in replies[0].text
+
+
+async def test_expiry_is_the_signed_second_not_the_untruncated_ttl(wcore, clock) -> None:
+    """The text says whole seconds; /link at x.6 s expires at the signed second, not x.6."""
+    alice, bob = Account.create(), Account.create()
+    clock.advance(0.6)
+    text_a = await issued_message(wcore, "alice", alice.address)
+    text_b = await issued_message(wcore, "bob", bob.address)
+    expires = parse_message(text_a).expires_at_ts
+    assert expires is not None and expires == int(clock.now()) + 600
+    clock.advance(expires - clock.now() - 0.1)  # a tenth of a second before: still valid
+    assert not is_refusal(await run_command(wcore, "bob", f"/verify {sign(bob, text_b)}"))
+    clock.advance(0.1)  # exactly the signed Expiration Time (before the old now + ttl)
+    before = await counts(wcore)
+    replies = await run_command(wcore, "alice", f"/verify {sign(alice, text_a)}")
+    assert is_refusal(replies) and "expired" in replies[0].text
+    replies = await run_command(wcore, "alice", f"/verify {sign(alice, text_a)}\n{text_a}")
+    assert is_refusal(replies) and "expired" in replies[0].text
+    assert await counts(wcore) == before

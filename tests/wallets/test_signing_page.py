@@ -100,7 +100,7 @@ async def _start_link(core: Core, user: str, address: str) -> tuple[str, str]:
     replies = await run_command(core, user, f"/link {address}")
     found = re.search(r"(http://127\.0\.0\.1:\d+/link\?n=[A-Za-z0-9]+)", replies[0].text)
     assert found, replies[0].text
-    record = await core.storage.wallets.nonce(replies[0].meta["nonce"])
+    record = await core.storage.nonces.nonce(replies[0].meta["nonce"])
     assert record is not None
     return found.group(1), record.message
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from handlers.wallets.siwe import (
     HALF_N,
+    MAX_CHAIN_ID,
     SECP256K1_N,
     SignatureError,
     SiweError,
@@ -75,6 +82,7 @@ def test_every_optional_field_round_trips_and_no_statement_means_two_empty_lines
         domain="govbot.local",
         address="0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
         uri="https://govbot.local/link",
+        version="1",
         chain_id=5,
         nonce="abcdef0123",
         issued_at="2026-01-01T00:00:00Z",
@@ -173,14 +181,127 @@ def test_eip55_matches_eth_utils() -> None:
             assert not is_checksum_address(flipped)
 
 
-def test_parse_of_a_formatted_text_equals_a_fresh_parse() -> None:
-    """The memo of formatted texts must give what parsing from scratch gives."""
-    from handlers.wallets import siwe
+def test_a_text_parses_the_same_in_a_fresh_process() -> None:
+    """Nothing remembers formatted texts: another process parses every example alike."""
+    script = (
+        "import json, sys, dataclasses\n"
+        "from handlers.wallets.siwe import parse_message\n"
+        "texts = json.load(sys.stdin)\n"
+        "print(json.dumps([dataclasses.asdict(parse_message(t)) for t in texts]))\n"
+    )
+    texts = list(EXAMPLES.values())
+    for text in texts:
+        format_message(parse_message(text))  # formatted here first: must change nothing
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here = [json.loads(json.dumps(dataclasses.asdict(parse_message(t)))) for t in texts]
+    assert json.loads(done.stdout) == here
 
-    for text in EXAMPLES.values():
-        fresh = parse_message(text)
-        siwe._FORMATTED.clear()
-        assert parse_message(text) == fresh  # parsed, not memoised
-        assert format_message(fresh) == text.replace("\r\n", "\n").rstrip("\n")
-        assert parse_message(text) is siwe._FORMATTED[format_message(fresh)]
-        assert parse_message(text) == fresh
+
+def test_chain_id_is_checked_for_type_and_size_when_formatting() -> None:
+    base = parse_message(EXAMPLES["implicit scheme"])
+    for bad in (True, "1", 1.0, -1, MAX_CHAIN_ID + 1, None):
+        with pytest.raises(SiweError, match="Chain ID"):
+            format_message(replace(base, chain_id=bad))  # type: ignore[arg-type]
+    top = format_message(replace(base, chain_id=MAX_CHAIN_ID))
+    assert parse_message(top).chain_id == MAX_CHAIN_ID
+    with pytest.raises(SiweError, match="Chain ID"):
+        parse_message(top.replace(str(MAX_CHAIN_ID), str(MAX_CHAIN_ID + 1)))
+    with pytest.raises(SiweError, match="Chain ID"):
+        parse_message(EXAMPLES["implicit scheme"].replace("Chain ID: 1", "Chain ID: 01"))
+
+
+def test_character_class_fields_agree_with_their_grammar_rules() -> None:
+    """Fields checked by a regex (for speed) accept exactly what their ABNF rule accepts."""
+    from handlers.wallets import siwe
+    from handlers.wallets.siwe_grammar import matches
+
+    chars = [chr(c) for c in range(256)] + ["é", "🦊", "\u2028"]
+    pct = ["%", "%4", "%41", "%zz", "a%41b", "%%41", "%4g", "x%"]
+    cases = {
+        "statement": (siwe._STATEMENT, [*chars, "", "a b", "ab\n"]),
+        "request-id": (siwe._REQUEST_ID, [*chars, *pct, ""]),
+        "nonce": (siwe._NONCE, [c * 8 for c in chars] + ["abc", "abcdefgh", "abcdefg"]),
+        "chain-id": (siwe._CHAIN_ID, [*chars, "", "01", "1" * 78]),
+        "address": (
+            siwe._ADDRESS,
+            ["0x" + c * 40 for c in chars] + ["0x" + "a" * 39],
+        ),
+    }
+    for rule, (pattern, inputs) in cases.items():
+        for text in inputs:
+            assert (pattern.fullmatch(text) is not None) is matches(rule, text), (rule, text)
+    # "0x" in ABNF is case-insensitive, so "0X…" fits `address`; it is never an EIP-55
+    # address though (the checksum is defined on "0x"), so messages refuse it.
+    upper = "0X" + "C02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+    assert matches("address", upper) and siwe._ADDRESS.fullmatch(upper) is None
+    with pytest.raises(SiweError):
+        parse_message(EXAMPLES["implicit scheme"].replace("0xC02aaA39", "0XC02aaA39"))
+
+
+def test_overlong_uris_and_domains_are_refused_unparsed() -> None:
+    """The grammar's cost grows faster than the input; past MAX_LENGTH it is not run."""
+    from handlers.wallets.siwe_grammar import MAX_LENGTH, parse_uri
+
+    base = parse_message(EXAMPLES["implicit scheme"])
+    long_uri = "https://example.com/" + "a" * MAX_LENGTH
+    assert parse_uri(long_uri) is None
+    for change in (
+        {"uri": long_uri},
+        {"resources": (long_uri,)},
+        {"domain": "a" * (MAX_LENGTH + 1)},
+    ):
+        with pytest.raises(SiweError, match=f"at most {MAX_LENGTH}"):
+            format_message(replace(base, **change))  # type: ignore[arg-type]
+    fits = "https://example.com/" + "a" * (MAX_LENGTH - 20)
+    assert parse_message(format_message(replace(base, uri=fits))).uri == fits
+
+
+_STATEMENT_CHARS = "abcXYZ019-._~:/?#[]@!$&'()*+,;= "
+_PCHAR_PIECES = ["a", "Z", "9", "-", ".", "_", "~", "!", "$", "&", "'", "(", ")", "*", "+",
+                 ",", ";", "=", ":", "@", "%41", "%ff"]  # fmt: skip
+_URIS = ["https://example.com/login", "uri:", "uri://@:", "urn:x#", "http://[::1]:80/?q#f",
+         "ipfs://Qme7ss3ARVgxv6rXqVPiikMJ8u2NLgmgszg13pYrDKEoiu", "mailto:a@b.c"]  # fmt: skip
+_TIMES = ["2021-09-30T16:25:24Z", "2021-09-30T16:25:24.000Z", "2100-01-07T14:31:43.952-02:00",
+          "2021-09-30t16:25:24z"]  # fmt: skip
+
+
+def _messages():  # type: ignore[no-untyped-def]
+    from hypothesis import strategies as st
+
+    optional_time = st.none() | st.sampled_from(_TIMES)
+    return st.builds(
+        SiweMessage,
+        domain=st.sampled_from(["example.com", "localhost:8080", "u@127.0.0.1:1", "[::cafe]"]),
+        address=st.just("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"),
+        uri=st.sampled_from(_URIS),
+        version=st.just("1"),
+        chain_id=st.integers(min_value=0, max_value=MAX_CHAIN_ID),
+        nonce=st.text("abcXYZ0123456789", min_size=8, max_size=20),
+        issued_at=st.sampled_from(_TIMES),
+        scheme=st.none() | st.sampled_from(["https", "http", "a+b.c-d"]),
+        statement=st.none() | st.text(_STATEMENT_CHARS, max_size=40),
+        expiration_time=optional_time,
+        not_before=optional_time,
+        request_id=st.none() | st.lists(st.sampled_from(_PCHAR_PIECES), max_size=8).map("".join),
+        resources=st.none() | st.lists(st.sampled_from(_URIS), max_size=3).map(tuple),
+    )
+
+
+def test_format_then_parse_always_gives_back_the_same_message() -> None:
+    """Including the edge cases: an empty statement, an empty Request ID, empty Resources."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=300, deadline=None)
+    @given(_messages())
+    def round_trip(message: SiweMessage) -> None:
+        text = format_message(message)
+        assert parse_message(text) == message
+        assert format_message(parse_message(text)) == text
+
+    round_trip()

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.adapters.base import wait_for_event
 from bot.adapters.discord import endpoints
 from bot.adapters.discord.cards import CardRefresher
 from bot.adapters.discord.client import GovClient
@@ -115,11 +116,7 @@ class DiscordAdapter:
 
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self._ready, timeout)
 
     def mark_ready(self) -> None:
         self._ready.set()
@@ -202,7 +199,7 @@ class DiscordAdapter:
             )
         first: discord.Message | None = None
         for index, part in enumerate(render(reply)):
-            extra = {"reference": reference} if index == 0 and reference else {}
+            extra: dict[str, Any] = {"reference": reference} if index == 0 and reference else {}
             message = await channel.send(**part.send_kwargs(), **extra)
             first = first or message
         if first is not None:
@@ -327,6 +324,7 @@ class DiscordAdapter:
             private = reply.private or "error" in reply.meta
             first: discord.Message | None = None
             for part in render(reply):
+                message: discord.Message
                 if pending_original:
                     pending_original = False
                     if private == deferred_private:

@@ -19,7 +19,7 @@ from handlers.core.markup import clean
 from handlers.core.types import Button
 
 if TYPE_CHECKING:
-    from bot.adapters.discord.client import GovClient
+    from bot.adapters.discord.ports import InteractionSink
 
 LABEL_LIMIT = 80
 MAX_BUTTONS = 25  # five rows of five
@@ -35,15 +35,15 @@ class GovButton(discord.ui.DynamicItem[discord.ui.Button], template=r"gov:(?P<re
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button,  # type: ignore[type-arg]
+        item: discord.ui.Button,  # type: ignore[type-arg,override]
         match: re.Match[str],
         /,
     ) -> GovButton:
         return cls(discord.ui.Button(label=item.label, custom_id=item.custom_id, style=item.style))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        client: GovClient = interaction.client
-        await client.adapter.on_press(interaction, self.item.custom_id or "")
+        sink: InteractionSink = interaction.client.adapter  # type: ignore[attr-defined]
+        await sink.on_press(interaction, self.item.custom_id or "")
 
 
 def make_view(buttons: tuple[Button, ...]) -> discord.ui.View:

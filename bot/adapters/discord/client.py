@@ -20,7 +20,7 @@ from bot.adapters.discord.guard import guard_parsers
 from bot.adapters.discord.render import NO_MENTIONS
 
 if TYPE_CHECKING:
-    from bot.adapters.discord.adapter import DiscordAdapter
+    from bot.adapters.discord.ports import InteractionSink
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class GovClient(discord.AutoShardedClient):
 
     def __init__(
         self,
-        adapter: DiscordAdapter,
+        adapter: InteractionSink,
         *,
         guild_ids: list[int],
         shard_ids: list[int] | None,
@@ -51,7 +51,8 @@ class GovClient(discord.AutoShardedClient):
         super().__init__(
             intents=intents(),
             allowed_mentions=NO_MENTIONS,
-            shard_ids=shard_ids,
+            # None (all shards) is discord.py's own default; its stubs only say list[int]
+            shard_ids=shard_ids,  # type: ignore[arg-type]
             shard_count=shard_count,
             **options,
         )

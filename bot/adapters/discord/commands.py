@@ -21,7 +21,7 @@ from discord import app_commands
 from handlers.core.registry import CommandSpec, Param
 
 if TYPE_CHECKING:
-    from bot.adapters.discord.adapter import DiscordAdapter
+    from bot.adapters.discord.ports import InteractionSink
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _description(text: str) -> str:
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
 
 
-def slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Command:  # type: ignore[type-arg]
+def slash_command(spec: CommandSpec, adapter: InteractionSink) -> app_commands.Command:  # type: ignore[type-arg]
     """One slash command for one spec; the callback forwards the typed options."""
     parameters = [
         inspect.Parameter(
@@ -90,7 +90,7 @@ def slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Co
     return app_commands.Command(name=name, description=_description(spec.help), callback=callback)
 
 
-def context_menu(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.ContextMenu:
+def context_menu(spec: CommandSpec, adapter: InteractionSink) -> app_commands.ContextMenu:
     """A command used "as a reply" (needs_reply) is a message context menu on Discord."""
     name = spec.name
 
@@ -102,7 +102,7 @@ def context_menu(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.Con
 
 
 def build_tree(
-    client: discord.Client, specs: list[CommandSpec], adapter: DiscordAdapter
+    client: discord.Client, specs: list[CommandSpec], adapter: InteractionSink
 ) -> app_commands.CommandTree:  # type: ignore[type-arg]
     """The whole command surface; sync happens in the client's setup_hook."""
     tree: app_commands.CommandTree = app_commands.CommandTree(client)  # type: ignore[type-arg]

@@ -52,6 +52,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.adapters.base import wait_for_event
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.feed import UpdateFeed
 from bot.adapters.telegram.hygiene import LogHygiene
@@ -166,11 +167,7 @@ class TelegramAdapter:
 
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until connected and serving (tests and benchmarks start here); False on timeout."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self._ready, timeout)
 
     async def run(self) -> None:
         """Connect, serve until stop() (or cancellation), then shut down cleanly."""
@@ -258,7 +255,7 @@ class TelegramAdapter:
         stall polling). `.bot(...)` excludes the builder's token/timeout options, so the
         bot and its two HTTP clients are built here with the same settings."""
         base = self.settings.api_base_url.rstrip("/")
-        urls: dict[str, str] = {"base_url": base}
+        urls: dict[str, Any] = {"base_url": base}
         if base.endswith("/bot"):
             urls["base_file_url"] = base[: -len("/bot")] + "/file/bot"
         bot = SafeExtBot(

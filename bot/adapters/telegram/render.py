@@ -7,7 +7,7 @@ guarantees the generic `to_html` cannot give:
 * every chunk is well-formed on its own: a message over 4,096 characters is split at line
   breaks, and tags open at a cut are closed and re-opened in the next chunk;
 * mentions never ping: `@name` outside code gets a word joiner after the `@`, so
-  Telegram shows it as text and notifies nobody (SPEC §4);
+  Telegram shows it as text and notifies nobody;
 * lengths are counted as Telegram counts them — visible characters after entity
   parsing, in UTF-16 units — so a chunk never bounces with "message is too long".
 """

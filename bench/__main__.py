@@ -13,6 +13,7 @@ MODULES = (
     "bench.votes_bench",
     "bench.tally_bench",
     "bench.discord_bench",
+    "bench.burst_bench",
     "bench.arena_bench",
     "bench.reputation_bench",
     "bench.wallets_bench",

@@ -17,6 +17,7 @@ import gc
 import logging
 import random
 import signal
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -66,9 +67,8 @@ FEATURES: tuple[Feature, ...] = (
     REACH,
 )
 
-# After SIGTERM, how long adapters may take to finish the events they are handling before
-# their tasks are cancelled (acknowledged writes are safe either way: storage drains).
-SHUTDOWN_GRACE_SECONDS = 10.0
+# Handled-delivery keys older than this are forgotten (Telegram redelivers for 24 hours).
+DELIVERY_MEMORY_SECONDS = 3 * 24 * 3600.0
 
 
 @dataclass
@@ -129,6 +129,12 @@ class Core:
 
     async def card_places(self, key: CardKey, platform: str) -> list[tuple[str, str]]:
         return await self.dispatcher.card_places(key, platform)
+
+    async def delivered(self, keys: list[str]) -> dict[str, bool]:
+        return await self.storage.deliveries.seen(keys)
+
+    async def mark_delivered(self, key: str) -> None:
+        await self.storage.deliveries.mark_done(key)
 
     async def route(self, replies: list[Reply]) -> None:
         """Deliver replies that name their place (scheduled results) to their platform."""
@@ -271,7 +277,9 @@ def make_adapters(core: Core, *, stdin: TextIO | None = None, stdout: TextIO | N
     if settings.telegram.token is not None:
         from bot.adapters.telegram import TelegramAdapter
 
-        core.adapters["telegram"] = TelegramAdapter(core)
+        core.adapters["telegram"] = TelegramAdapter(
+            core, drain_seconds=settings.shutdown_drain_seconds
+        )
     if settings.discord.token is not None:
         from bot.adapters.discord import DiscordAdapter
 
@@ -290,6 +298,40 @@ async def _job_loop(core: Core, job: Job) -> None:
             await core.run_job(job)
         except Exception:
             log.exception("scheduled job failed job=%r; will retry", job.name)
+
+
+async def drain(
+    core: Core,
+    runners: list[asyncio.Task[None]],
+    scheduled: list[asyncio.Task[None]],
+    server: Any,
+    deadline: float,
+) -> None:
+    """One bounded drain for the whole process: every adapter stops taking events and
+    finishes those in hand, side by side, by the same `deadline` (event-loop time).
+
+    Scheduled jobs are cancelled first (each catches up at the next start). Whatever an
+    adapter cannot finish by the deadline is cut off; Telegram delivers it again after
+    the restart, and writes already queued still land when storage closes."""
+    loop = asyncio.get_running_loop()
+    log.info("stopping: finishing in-flight events within %.1fs", max(0.0, deadline - loop.time()))
+    if server is not None:
+        server.mark_stopping()  # /healthz → 503 while we drain
+    for task in scheduled:
+        task.cancel()
+    await asyncio.gather(*scheduled, return_exceptions=True)
+    stops = [adapter.stop(deadline) for adapter in core.adapters.values()]
+    for name, outcome in zip(
+        core.adapters, await asyncio.gather(*stops, return_exceptions=True), strict=True
+    ):
+        if isinstance(outcome, Exception):
+            log.error("stopping the %s adapter failed", name, exc_info=outcome)
+    if runners:  # run() returns once stop() has finished; allow a moment past the deadline
+        await asyncio.wait(runners, timeout=max(0.0, deadline - loop.time()) + 1.0)
+    late = [task for task in runners if not task.done()]
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
 
 
 async def run(
@@ -321,24 +363,14 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
+        await core.storage.deliveries.prune(time.time() - DELIVERY_MEMORY_SECONDS)
         scheduled = [asyncio.create_task(_job_loop(core, job)) for job in core.jobs()]
         runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
-        log.info("stopping: finishing in-flight events and writes")
-        if server is not None:
-            server.mark_stopping()  # /healthz → 503 while we drain
-        for task in scheduled:
-            task.cancel()
-        await asyncio.gather(*scheduled, return_exceptions=True)
-        for adapter in core.adapters.values():
-            await adapter.stop()
-        if runners:
-            await asyncio.wait(runners, timeout=SHUTDOWN_GRACE_SECONDS)  # let them finish
-        pending: list[asyncio.Task[Any]] = [*runners, stopper]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*runners, stopper, return_exceptions=True)
+        await drain(core, runners, scheduled, server, loop.time() + settings.shutdown_drain_seconds)
+        stopper.cancel()
+        await asyncio.gather(stopper, return_exceptions=True)
         for task in runners:
             if task.done() and not task.cancelled() and (error := task.exception()) is not None:
                 raise error

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     charts_dir: Path = Path("charts")
+    shutdown_drain_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="after SIGTERM, how long every platform together may take to finish "
+        "the events in hand before the process exits",
+    )
     voting: VotingPolicy = Field(default_factory=VotingPolicy)
     proposals: ProposalPolicy = Field(default_factory=ProposalPolicy)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)

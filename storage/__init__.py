@@ -12,6 +12,7 @@ from storage.repos.ballots import BallotRepo
 from storage.repos.communities import CommunityRepo, MemberRepo
 from storage.repos.contributions import ContributionRepo
 from storage.repos.delegations import DelegationRepo
+from storage.repos.deliveries import DeliveryRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
@@ -43,11 +44,14 @@ class Storage:
     leases: LeaseRepo  # one process at a time per background job
     public: PublicRepo  # read-only: the public log, pages and exports
     reminders: ReminderRepo  # reminders sent once, private-reminder opt-ins
+    deliveries: DeliveryRepo  # platform events already handled, by their platform id
 
     async def close(self) -> None:
         await self.ballots.drain()
         await self.wallets.drain()
+        await self.delegations.close()
         await self.contributions.drain()
+        await self.deliveries.drain()
         await self.db.close()
 
 
@@ -68,7 +72,8 @@ async def open_storage(
         raise
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
-    ballots = BallotRepo(db, audit, max_batch=max_batch)
+    deliveries = DeliveryRepo(db, max_batch=max_batch)
+    ballots = BallotRepo(db, audit, deliveries, max_batch=max_batch)
     return Storage(
         db=db,
         audit=audit,
@@ -87,4 +92,5 @@ async def open_storage(
         leases=LeaseRepo(db),
         public=PublicRepo(db, communities),
         reminders=ReminderRepo(db, audit),
+        deliveries=deliveries,
     )

@@ -302,6 +302,7 @@ class ConsoleAdapter:
     async def deliver(self, reply: Reply) -> None:
         await self._show([reply], None)
 
-    async def stop(self) -> None:
+    async def stop(self, deadline: float | None = None) -> None:
+        """The line being handled finishes (run() awaits it); no further line is read."""
         self._stopped = True
         self._stop_event.set()

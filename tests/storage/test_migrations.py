@@ -59,6 +59,7 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (7, "contributions: index by receiver"),
         (8, "elections: proposal options"),
         (9, "reach: reminders"),
+        (10, "deliveries: handled platform events by key"),
     ]
 
 

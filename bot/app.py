@@ -30,7 +30,14 @@ from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
-from handlers.core.deps import ArenaDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.deps import (
+    ArenaDeps,
+    CommunityDeps,
+    Deps,
+    ReputationDeps,
+    RewardsDeps,
+    WalletDeps,
+)
 from handlers.core.dispatch import Dispatcher
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
@@ -40,6 +47,7 @@ from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
+from handlers.rewards.feature import FEATURE as REWARDS
 from handlers.voting.feature import FEATURE as VOTING
 from handlers.wallets.feature import FEATURE as WALLETS
 from storage import Storage, open_storage
@@ -59,6 +67,7 @@ FEATURES: tuple[Feature, ...] = (
     WALLETS,
     ARENA,
     REPUTATION,
+    REWARDS,
     COMMUNITIES,
     AUDIT,
 )
@@ -197,6 +206,10 @@ def build_deps(
         reputation=ReputationDeps(policy=settings.reputation, service=reputation),
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
+        ),
+        rewards=RewardsDeps(
+            policy=settings.rewards,
+            model_owners={m.name: m.owner for m in settings.arena.models if m.owner},
         ),
     )
     install_features(deps, features)

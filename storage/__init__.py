@@ -17,6 +17,7 @@ from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
 from storage.repos.reputation import ReputationRepo
+from storage.repos.rewards import RewardsRepo
 from storage.repos.wallets import WalletRepo
 
 
@@ -39,6 +40,7 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
+    rewards: RewardsRepo  # reward epochs, allocations, acknowledgements
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -81,4 +83,5 @@ async def open_storage(
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        rewards=RewardsRepo(db, audit),
     )

@@ -1,4 +1,5 @@
-"""`govbot audit verify`: re-check the hash chain and re-tally every closed proposal.
+"""`govbot audit verify`: re-check the hash chain, re-tally every closed proposal and
+recompute every closed reward epoch's allocation (handlers/rewards/verify.py).
 
 The audit log alone is enough to recompute every result: `proposal.opened` carries the
 rules (method, choices, quorum, threshold, the method's options; its hash seeds the lots
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.proposals.counting import tally_ballots
+from handlers.rewards.verify import verify_epochs
 from storage import Storage
 from storage.records import dumps
 from storage.repos.audit import GENESIS, entry_hash
@@ -24,6 +26,7 @@ from storage.repos.audit import GENESIS, entry_hash
 class VerifyReport:
     entries: int = 0
     proposals_checked: int = 0
+    epochs_checked: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -87,6 +90,9 @@ async def verify(storage: Storage) -> VerifyReport:
                 "but the audit log has no closing entry for it"
             )
             return report
+    report.epochs_checked, problem = await verify_epochs(storage)
+    if problem:
+        report.problems.append(problem)
     return report
 
 

@@ -22,6 +22,7 @@ from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.proposals.policy import Policy
 from handlers.reputation.policy import ReputationPolicy
+from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
 from handlers.wallets.chain import ChainPort
 from handlers.wallets.policy import WalletPolicy
@@ -54,6 +55,13 @@ class ReputationDeps:
 
 
 @dataclass
+class RewardsDeps:
+    policy: RewardsPolicy = field(default_factory=RewardsPolicy)
+    # who is paid for each arena model: a member ("platform:user id" or a name) or 0x…
+    model_owners: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class CommunityDeps:
     # the space a private chat acts on, per platform
     home_spaces: dict[str, str] = field(default_factory=dict)
@@ -76,3 +84,4 @@ class Deps:
     arena: ArenaDeps = field(default_factory=ArenaDeps)
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
+    rewards: RewardsDeps = field(default_factory=RewardsDeps)

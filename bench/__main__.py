@@ -17,6 +17,7 @@ MODULES = (
     "bench.reputation_bench",
     "bench.wallets_bench",
     "bench.elections_bench",
+    "bench.rewards_bench",
 )
 
 

@@ -230,7 +230,8 @@ async def payouts(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     status = {"paid": "paid", "held": "held (no wallet yet)", "returned": "returned to the pool"}
     lines = [
         f"{bold(f'Epoch {found.number}')} · closed {cards.when(found.closed_at or 0)} · "
-        f"{policy.show(int(summary.get('total', 0)))} to {len(rows)} recipients",
+        f"budget {policy.show(int(summary.get('total', 0)))} · "
+        f"{policy.show(sum(r.amount for r in rows))} to {len(rows)} recipients",
         cards.pools_line(policy, result),
     ]
     ordered = sorted(rows, key=lambda r: (-r.amount, r.recipient))

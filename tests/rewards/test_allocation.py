@@ -72,7 +72,7 @@ def test_amounts_add_up_exactly_within_cap_and_minimum(
     a: dict[str, float], b: dict[str, float], total: int, cap: int, floor: int
 ) -> None:
     pools = largest_remainder(total, [("contributors", 3), ("raters", 1)])
-    amounts, parts, unallocated, capped, dropped = allocate(
+    amounts, parts, unallocated, _, dropped = allocate(
         total, pools, {"contributors": a, "raters": b}, cap=cap, floor=floor
     )
     assert sum(amounts.values()) + unallocated == total, "exactly the budget, never more"

@@ -302,14 +302,14 @@ async def close_epoch(
     gathered = await gather(deps, community, epoch, closing=True)
     policy = deps.rewards.policy
     now = deps.clock.now()
-    start = next_start(policy.schedule, epoch.ends_at if epoch.ends_at is not None else now, now)
+    if epoch.ends_at is not None and now < epoch.ends_at:
+        # closed early by hand: the next epoch runs from now to the end of this period
+        start, end = now, epoch.ends_at
+    else:
+        start = next_start(policy.schedule, epoch.ends_at, now)
+        end = epoch_end(policy.schedule, start)
     reopen = NewEpoch(
-        community.id,
-        policy.schedule,
-        start,
-        epoch_end(policy.schedule, start),
-        gathered.close_snapshot,
-        epoch.place,
+        community.id, policy.schedule, start, end, gathered.close_snapshot, epoch.place
     )
     done = await deps.storage.rewards.close(
         epoch.id,

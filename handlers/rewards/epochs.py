@@ -302,6 +302,7 @@ async def close_epoch(
     gathered = await gather(deps, community, epoch, closing=True)
     policy = deps.rewards.policy
     now = deps.clock.now()
+    end: float | None
     if epoch.ends_at is not None and now < epoch.ends_at:
         # closed early by hand: the next epoch runs from now to the end of this period
         start, end = now, epoch.ends_at

@@ -18,6 +18,8 @@ MODULES = (
     "bench.wallets_bench",
     "bench.elections_bench",
     "bench.rewards_bench",
+    "bench.audit_bench",
+    "bench.integrity_bench",
 )
 
 

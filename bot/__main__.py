@@ -1,4 +1,4 @@
-"""The `govbot` command line: run, demo, audit verify, export, arena, rewards."""
+"""The `govbot` command line: run, demo, audit verify|export, export, arena, rewards."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="serve Discord/Telegram, or the console chat when no token is set")
     demo = sub.add_parser("demo", help="play a scripted community on a fresh database")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="charts folder")
-    audit = sub.add_parser("audit", help="audit log tools")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="re-check the hash chain and re-tally every result")
+    from bot.audit_cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     from bot.export_cli import add_parser as add_export_parser
 
     add_export_parser(sub)
@@ -77,9 +77,9 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(rewards_command(args, settings))
     if args.command == "audit":
-        from bot.audit_cli import verify_command
+        from bot.audit_cli import audit_command
 
-        return asyncio.run(verify_command(settings))
+        return asyncio.run(audit_command(args, settings))
     return 2
 
 

@@ -28,10 +28,12 @@ from bot.integrations.models import build_models
 from bot.settings import Settings
 from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
+from handlers.audit.policy import PublicDefaults
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
 from handlers.core.deps import (
     ArenaDeps,
+    AuditDeps,
     CommunityDeps,
     Deps,
     ReputationDeps,
@@ -45,6 +47,7 @@ from handlers.core.registry import CommandSpec, Registry
 from handlers.core.types import CardKey, Event, Reply
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
+from handlers.reach.feature import FEATURE as REACH
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
 from handlers.rewards.feature import FEATURE as REWARDS
@@ -70,6 +73,7 @@ FEATURES: tuple[Feature, ...] = (
     REWARDS,
     COMMUNITIES,
     AUDIT,
+    REACH,
 )
 
 # After SIGTERM, how long adapters may take to finish the events they are handling before
@@ -204,12 +208,19 @@ def build_deps(
             rng=random.Random(),
         ),
         reputation=ReputationDeps(policy=settings.reputation, service=reputation),
+        reach=settings.reach,
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
         ),
         rewards=RewardsDeps(
             policy=settings.rewards,
             model_owners={m.name: m.owner for m in settings.arena.models if m.owner},
+        ),
+        audit=AuditDeps(
+            policy=settings.audit,
+            public=PublicDefaults(
+                settings.web.public_url, settings.web.public_pages, settings.web.ballots_private
+            ),
         ),
     )
     install_features(deps, features)
@@ -308,6 +319,9 @@ async def run(
 
         has_token = settings.telegram.token is not None or settings.discord.token is not None
         if web_enabled(settings.web, has_platform_token=has_token):
+            from bot.public import routes as public_routes
+
+            core.web_routes.extend(public_routes(core))  # each community opts in to them
             server = WebServer(core, settings.web, core.web_routes)
             await server.start()
         if settings.wallets.signing_page:

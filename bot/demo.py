@@ -1,6 +1,6 @@
 """`govbot demo`: a scripted community plays one proposal of each method, then elects a
-council of two by STV and splits a grant budget by Equal Shares, then closes a reward
-epoch and writes its payout files (CSV, Safe batch, Merkle tree).
+council of two by STV and splits a grant budget by Equal Shares, reminds voters, and
+closes a reward epoch, writing its payout files (CSV, Safe batch, Merkle tree).
 
 It drives the real console adapter (the same handlers every platform uses) with a
 script on a fresh database in the output folder, prints the transcript, writes the
@@ -17,7 +17,9 @@ from pathlib import Path
 from bot.app import Core, build_core
 from bot.settings import Settings
 from handlers.audit.verify import verify
+from handlers.core.ports import ManualClock
 from handlers.core.types import Actor, Command, Event, Where
+from handlers.reach.reminders import send_due
 
 SCRIPT = """\
 /help vote
@@ -106,6 +108,12 @@ Thanks everyone, results below.
 /as admin
 /close 7
 /close 8
+/propose Next meetup | Friday | Saturday hours=2 quorum=4
+/as alice
+/remind on
+/as bob
+/vote 9 Friday
+/as admin
 /credit alice 12 ran the arena session
 /credit carol 6 wrote the council guide
 /as bob
@@ -157,6 +165,11 @@ async def _payout_files(core: Core, settings: Settings, out: Path) -> list[Path]
     return written
 
 
+# After the script the demo's clock moves this far, so the last proposal's 1 h reminder
+# falls due and the reminder job runs once (a reminder in its place, one privately).
+REMINDER_AFTER_SECONDS = 90 * 60
+
+
 async def run_demo(settings: Settings, out: Path) -> int:
     """Play the script on a fresh database in `out`; exit code 0 when the audit verifies."""
     out.mkdir(parents=True, exist_ok=True)
@@ -172,7 +185,8 @@ async def run_demo(settings: Settings, out: Path) -> int:
             ),
         }
     )
-    core = await build_core(settings)
+    clock = ManualClock(time.time())
+    core = await build_core(settings, clock=clock)
     try:
         from bot.adapters.console import ConsoleAdapter
 
@@ -180,6 +194,9 @@ async def run_demo(settings: Settings, out: Path) -> int:
         console = ConsoleAdapter(core, stdin=io.StringIO(SCRIPT), stdout=sys.stdout)
         core.adapters["console"] = console
         await console.run()
+        clock.advance(REMINDER_AFTER_SECONDS)
+        print(f"\n(the clock moves {REMINDER_AFTER_SECONDS // 60} minutes on; reminders run)")
+        await core.route(await send_due(core.deps))
         files = await _payout_files(core, settings, out)
         report = await verify(core.storage)
     finally:

@@ -23,8 +23,10 @@ from pydantic_settings import (
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
 from bot.web_settings import WebSettings
+from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.rewards.policy import RewardsPolicy
 from handlers.wallets.policy import WalletPolicy
@@ -119,6 +121,8 @@ class Settings(BaseSettings):
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
+    reach: ReachPolicy = Field(default_factory=ReachPolicy)
 
     @classmethod
     def settings_customise_sources(

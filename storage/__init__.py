@@ -16,6 +16,8 @@ from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
+from storage.repos.published import PublicRepo
+from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
 from storage.repos.rewards import RewardsRepo
 from storage.repos.wallets import WalletRepo
@@ -41,6 +43,8 @@ class Storage:
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
     rewards: RewardsRepo  # reward epochs, allocations, acknowledgements
+    public: PublicRepo  # read-only: the public log, pages and exports
+    reminders: ReminderRepo  # reminders sent once, private-reminder opt-ins
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -84,4 +88,6 @@ async def open_storage(
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
         rewards=RewardsRepo(db, audit),
+        public=PublicRepo(db, communities),
+        reminders=ReminderRepo(db, audit),
     )

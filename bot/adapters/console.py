@@ -47,7 +47,7 @@ CONSOLE_HELP = (
     "  /react <msg> <emoji> · /unreact <msg> <emoji> — react to message #msg",
     "  /reply <msg> <text or /command …> — reply to message #msg",
     "  /press <msg> <button number or label> — press a button under message #msg",
-    "  /age <name|everyone> <days> — make members older (trusted seeds for reputation)",
+    "  /age <name|everyone> <days> — make members older (their first sighting moves back)",
     "  plain lines are chat messages",
 )
 

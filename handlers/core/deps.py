@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import TextModel
+from handlers.audit.policy import AuditPolicy, PublicDefaults
 from handlers.communities.places import MappedCommunity
 from handlers.core.bus import EventBus
 from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.proposals.policy import Policy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
 from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
@@ -71,6 +73,12 @@ class CommunityDeps:
 
 
 @dataclass
+class AuditDeps:
+    policy: AuditPolicy = field(default_factory=AuditPolicy)  # checkpoints
+    public: PublicDefaults = field(default_factory=PublicDefaults)  # public pages, links
+
+
+@dataclass
 class Deps:
     storage: Storage
     policy: Policy  # the proposal and voting rules every community runs under
@@ -85,3 +93,5 @@ class Deps:
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
     rewards: RewardsDeps = field(default_factory=RewardsDeps)
+    audit: AuditDeps = field(default_factory=AuditDeps)
+    reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders

@@ -161,9 +161,11 @@ class DiscordAdapter:
         if reply.private:
             log.warning("dropping a private reply without a recipient channel=%s", where.channel_id)
             return
-        channel = self.client.get_partial_messageable(
+        channel: discord.abc.Messageable = self.client.get_partial_messageable(
             int(where.channel_id), guild_id=int(where.space_id) if where.space_id else None
         )
+        if where.is_private:  # a direct message to a member (private reminders): id = user
+            channel = await self.client.create_dm(discord.Object(int(where.channel_id)))
         reference = None
         if target := reply.meta.get("reply_to_message"):
             reference = discord.MessageReference(

@@ -4,8 +4,8 @@ Reward epochs numbered per community (opened once by a unique key, closed once b
 conditional update), the allocation of each closed epoch (amounts as decimal text in
 the token's smallest unit) and the reasons given with /praise and /credit.
 
-Revision ID: v009
-Revises: v008
+Revision ID: v010
+Revises: v009
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v009"
-down_revision = "v008"
+revision = "v010"
+down_revision = "v009"
 branch_labels = None
 depends_on = None
 

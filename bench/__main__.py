@@ -18,6 +18,7 @@ MODULES = (
     "bench.reputation_bench",
     "bench.wallets_bench",
     "bench.elections_bench",
+    "bench.rewards_bench",
     "bench.audit_bench",
     "bench.integrity_bench",
 )

@@ -1,4 +1,4 @@
-"""The `govbot` command line: run, demo, audit verify|export, export, arena."""
+"""The `govbot` command line: run, demo, audit verify|export, export, arena, rewards."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.arena_cli import add_parser as add_arena_parser
 
     add_arena_parser(sub)
+    from bot.rewards_cli import add_parser as add_rewards_parser
+
+    add_rewards_parser(sub)
     return parser
 
 
@@ -69,6 +72,10 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         from bot.export_cli import export_command
 
         return asyncio.run(export_command(args, settings))
+    if args.command == "rewards":
+        from bot.rewards_cli import rewards_command
+
+        return asyncio.run(rewards_command(args, settings))
     if args.command == "audit":
         from bot.audit_cli import audit_command
 

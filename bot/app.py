@@ -32,7 +32,15 @@ from handlers.audit.feature import FEATURE as AUDIT
 from handlers.audit.policy import PublicDefaults
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
-from handlers.core.deps import ArenaDeps, AuditDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.deps import (
+    ArenaDeps,
+    AuditDeps,
+    CommunityDeps,
+    Deps,
+    ReputationDeps,
+    RewardsDeps,
+    WalletDeps,
+)
 from handlers.core.dispatch import Dispatcher
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
@@ -43,6 +51,7 @@ from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
+from handlers.rewards.feature import FEATURE as REWARDS
 from handlers.voting.feature import FEATURE as VOTING
 from handlers.wallets.feature import FEATURE as WALLETS
 from storage import Storage, open_storage
@@ -62,6 +71,7 @@ FEATURES: tuple[Feature, ...] = (
     WALLETS,
     ARENA,
     REPUTATION,
+    REWARDS,
     COMMUNITIES,
     AUDIT,
     REACH,
@@ -207,6 +217,10 @@ def build_deps(
         reach=settings.reach,
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
+        ),
+        rewards=RewardsDeps(
+            policy=settings.rewards,
+            model_owners={m.name: m.owner for m in settings.arena.models if m.owner},
         ),
         audit=AuditDeps(
             policy=settings.audit,

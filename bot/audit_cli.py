@@ -76,7 +76,8 @@ async def verify_command(settings: Settings) -> int:
     if report.ok:
         print(
             f"audit OK: {report.entries} entries chained, "
-            f"{report.proposals_checked} closed proposals re-tallied and matching"
+            f"{report.proposals_checked} closed proposals re-tallied and matching, "
+            f"{report.epochs_checked} reward epochs recomputed and matching"
         )
         return 0
     print(f"audit FAILED after {report.entries} good entries: {report.problems[0]}")

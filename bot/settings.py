@@ -28,6 +28,7 @@ from handlers.core.ratelimit import LimitPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
+from handlers.rewards.policy import RewardsPolicy
 from handlers.wallets.policy import WalletPolicy
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "govbot.toml"
@@ -122,6 +123,7 @@ class Settings(BaseSettings):
     wallets: WalletPolicy = Field(default_factory=WalletPolicy)
     reputation: ReputationPolicy = Field(default_factory=ReputationPolicy)
     arena: ArenaSettings = Field(default_factory=ArenaSettings)
+    rewards: RewardsPolicy = Field(default_factory=RewardsPolicy)
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)

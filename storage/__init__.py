@@ -20,6 +20,7 @@ from storage.repos.proposals import CardRepo, ProposalRepo
 from storage.repos.published import PublicRepo
 from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
+from storage.repos.rewards import RewardsRepo
 from storage.repos.wallets import WalletRepo
 
 
@@ -42,6 +43,7 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
+    rewards: RewardsRepo  # reward epochs, allocations, acknowledgements
     public: PublicRepo  # read-only: the public log, pages and exports
     reminders: ReminderRepo  # reminders sent once, private-reminder opt-ins
     deliveries: DeliveryRepo  # platform events already handled, by their platform id
@@ -90,6 +92,7 @@ async def open_storage(
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        rewards=RewardsRepo(db, audit),
         public=PublicRepo(db, communities),
         reminders=ReminderRepo(db, audit),
         deliveries=deliveries,

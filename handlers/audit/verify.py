@@ -1,4 +1,5 @@
-"""`govbot audit verify`: re-check the hash chain and re-tally every closed proposal.
+"""`govbot audit verify`: re-check the hash chain, re-tally every closed proposal and
+recompute every closed reward epoch's allocation (handlers/rewards/verify.py).
 
 The audit log alone is enough to recompute every result: `proposal.opened` carries the
 rules (method, choices, quorum, threshold, the method's options; its hash seeds the lots
@@ -20,6 +21,7 @@ from typing import Any
 
 from handlers.audit.logfile import BadLine, LogEntry, from_stored, read_lines
 from handlers.proposals.counting import tally_ballots
+from handlers.rewards.verify import verify_epochs
 from storage import Storage
 from storage.records import dumps
 from storage.repos.audit import GENESIS, chain_hash
@@ -42,6 +44,7 @@ class Receipt:
 class VerifyReport:
     entries: int = 0
     proposals_checked: int = 0
+    epochs_checked: int = 0
     withheld: int = 0
     head: tuple[int, str] = (0, GENESIS)
     problems: list[str] = field(default_factory=list)
@@ -277,6 +280,9 @@ async def verify(storage: Storage) -> VerifyReport:
                 "but the audit log has no closing entry for it"
             )
             return report
+    report.epochs_checked, problem = await verify_epochs(storage)
+    if problem:
+        report.problems.append(problem)
     return report
 
 

@@ -24,6 +24,7 @@ from handlers.core.registry import Registry
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
+from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
 from handlers.wallets.chain import ChainPort
 from handlers.wallets.policy import WalletPolicy
@@ -56,6 +57,13 @@ class ReputationDeps:
 
 
 @dataclass
+class RewardsDeps:
+    policy: RewardsPolicy = field(default_factory=RewardsPolicy)
+    # who is paid for each arena model: a member ("platform:user id" or a name) or 0x…
+    model_owners: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class CommunityDeps:
     # the space a private chat acts on, per platform
     home_spaces: dict[str, str] = field(default_factory=dict)
@@ -84,5 +92,6 @@ class Deps:
     arena: ArenaDeps = field(default_factory=ArenaDeps)
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
+    rewards: RewardsDeps = field(default_factory=RewardsDeps)
     audit: AuditDeps = field(default_factory=AuditDeps)
     reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-KINDS = ("reaction", "reply", "helpful", "vote", "proposal_passed", "rating")
+KINDS = ("reaction", "reply", "helpful", "vote", "proposal_passed", "rating", "praise", "grant")
 KIND_LABELS = {
     "reaction": "reactions",
     "reply": "replies",
@@ -19,6 +19,8 @@ KIND_LABELS = {
     "vote": "votes cast",
     "proposal_passed": "proposals passed",
     "rating": "battle ratings",
+    "praise": "praise",
+    "grant": "admin grants",
 }
 
 
@@ -40,6 +42,8 @@ class ReputationPolicy(BaseModel):
             "vote": 0.5,
             "proposal_passed": 5.0,
             "rating": 0.5,
+            "praise": 2.0,
+            "grant": 1.0,
         }
     )
     emoji_weights: dict[str, float] = Field(

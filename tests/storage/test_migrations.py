@@ -60,6 +60,7 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (8, "elections: proposal options"),
         (9, "reach: reminders"),
         (10, "deliveries: handled platform events by key"),
+        (11, "rewards: epochs, allocations, acknowledgements"),
     ]
 
 

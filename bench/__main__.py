@@ -13,10 +13,14 @@ MODULES = (
     "bench.votes_bench",
     "bench.tally_bench",
     "bench.discord_bench",
+    "bench.burst_bench",
     "bench.arena_bench",
     "bench.reputation_bench",
     "bench.wallets_bench",
     "bench.elections_bench",
+    "bench.rewards_bench",
+    "bench.audit_bench",
+    "bench.integrity_bench",
     "bench.councils_bench",
 )
 

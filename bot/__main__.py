@@ -1,4 +1,4 @@
-"""The `govbot` command line: run, demo, audit verify."""
+"""The `govbot` command line: run, demo, audit verify|export, export, arena, rewards."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="serve Discord/Telegram, or the console chat when no token is set")
     demo = sub.add_parser("demo", help="play a scripted community on a fresh database")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="charts folder")
-    audit = sub.add_parser("audit", help="audit log tools")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="re-check the hash chain and re-tally every result")
+    from bot.audit_cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     from bot.export_cli import add_parser as add_export_parser
 
     add_export_parser(sub)
     from bot.arena_cli import add_parser as add_arena_parser
 
     add_arena_parser(sub)
+    from bot.rewards_cli import add_parser as add_rewards_parser
+
+    add_rewards_parser(sub)
     return parser
 
 
@@ -69,10 +72,14 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         from bot.export_cli import export_command
 
         return asyncio.run(export_command(args, settings))
-    if args.command == "audit":
-        from bot.audit_cli import verify_command
+    if args.command == "rewards":
+        from bot.rewards_cli import rewards_command
 
-        return asyncio.run(verify_command(settings))
+        return asyncio.run(rewards_command(args, settings))
+    if args.command == "audit":
+        from bot.audit_cli import audit_command
+
+        return asyncio.run(audit_command(args, settings))
     return 2
 
 

@@ -17,6 +17,7 @@ import gc
 import logging
 import random
 import signal
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,9 +29,18 @@ from bot.integrations.models import build_models
 from bot.settings import Settings
 from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
+from handlers.audit.policy import PublicDefaults
 from handlers.communities.fanout import fan_out
 from handlers.communities.feature import FEATURE as COMMUNITIES
-from handlers.core.deps import ArenaDeps, CommunityDeps, Deps, ReputationDeps, WalletDeps
+from handlers.core.deps import (
+    ArenaDeps,
+    AuditDeps,
+    CommunityDeps,
+    Deps,
+    ReputationDeps,
+    RewardsDeps,
+    WalletDeps,
+)
 from handlers.core.dispatch import Dispatcher
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
@@ -39,8 +49,10 @@ from handlers.core.types import CardKey, Event, Reply
 from handlers.councils.feature import FEATURE as COUNCILS
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
+from handlers.reach.feature import FEATURE as REACH
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
+from handlers.rewards.feature import FEATURE as REWARDS
 from handlers.voting.feature import FEATURE as VOTING
 from handlers.wallets.feature import FEATURE as WALLETS
 from storage import Storage, open_storage
@@ -60,14 +72,15 @@ FEATURES: tuple[Feature, ...] = (
     WALLETS,
     ARENA,
     REPUTATION,
+    REWARDS,
     COUNCILS,
     COMMUNITIES,
     AUDIT,
+    REACH,
 )
 
-# After SIGTERM, how long adapters may take to finish the events they are handling before
-# their tasks are cancelled (acknowledged writes are safe either way: storage drains).
-SHUTDOWN_GRACE_SECONDS = 10.0
+# Handled-delivery keys older than this are forgotten (Telegram redelivers for 24 hours).
+DELIVERY_MEMORY_SECONDS = 3 * 24 * 3600.0
 
 
 @dataclass
@@ -128,6 +141,12 @@ class Core:
 
     async def card_places(self, key: CardKey, platform: str) -> list[tuple[str, str]]:
         return await self.dispatcher.card_places(key, platform)
+
+    async def delivered(self, keys: list[str]) -> dict[str, bool]:
+        return await self.storage.deliveries.seen(keys)
+
+    async def mark_delivered(self, key: str) -> None:
+        await self.storage.deliveries.mark_done(key)
 
     async def route(self, replies: list[Reply]) -> None:
         """Deliver replies that name their place (scheduled results) to their platform."""
@@ -197,8 +216,19 @@ def build_deps(
             rng=random.Random(),
         ),
         reputation=ReputationDeps(policy=settings.reputation, service=reputation),
+        reach=settings.reach,
         communities=CommunityDeps(
             home_spaces=home_spaces, names={"console:console": settings.console.community}
+        ),
+        rewards=RewardsDeps(
+            policy=settings.rewards,
+            model_owners={m.name: m.owner for m in settings.arena.models if m.owner},
+        ),
+        audit=AuditDeps(
+            policy=settings.audit,
+            public=PublicDefaults(
+                settings.web.public_url, settings.web.public_pages, settings.web.ballots_private
+            ),
         ),
         councils=settings.councils,
     )
@@ -264,7 +294,9 @@ def make_adapters(core: Core, *, stdin: TextIO | None = None, stdout: TextIO | N
     if settings.telegram.token is not None:
         from bot.adapters.telegram import TelegramAdapter
 
-        core.adapters["telegram"] = TelegramAdapter(core)
+        core.adapters["telegram"] = TelegramAdapter(
+            core, drain_seconds=settings.shutdown_drain_seconds
+        )
     if settings.discord.token is not None:
         from bot.adapters.discord import DiscordAdapter
 
@@ -285,6 +317,40 @@ async def _job_loop(core: Core, job: Job) -> None:
             log.exception("scheduled job failed job=%r; will retry", job.name)
 
 
+async def drain(
+    core: Core,
+    runners: list[asyncio.Task[None]],
+    scheduled: list[asyncio.Task[None]],
+    server: Any,
+    deadline: float,
+) -> None:
+    """One bounded drain for the whole process: every adapter stops taking events and
+    finishes those in hand, side by side, by the same `deadline` (event-loop time).
+
+    Scheduled jobs are cancelled first (each catches up at the next start). Whatever an
+    adapter cannot finish by the deadline is cut off; Telegram delivers it again after
+    the restart, and writes already queued still land when storage closes."""
+    loop = asyncio.get_running_loop()
+    log.info("stopping: finishing in-flight events within %.1fs", max(0.0, deadline - loop.time()))
+    if server is not None:
+        server.mark_stopping()  # /healthz → 503 while we drain
+    for task in scheduled:
+        task.cancel()
+    await asyncio.gather(*scheduled, return_exceptions=True)
+    stops = [adapter.stop(deadline) for adapter in core.adapters.values()]
+    for name, outcome in zip(
+        core.adapters, await asyncio.gather(*stops, return_exceptions=True), strict=True
+    ):
+        if isinstance(outcome, Exception):
+            log.error("stopping the %s adapter failed", name, exc_info=outcome)
+    if runners:  # run() returns once stop() has finished; allow a moment past the deadline
+        await asyncio.wait(runners, timeout=max(0.0, deadline - loop.time()) + 1.0)
+    late = [task for task in runners if not task.done()]
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+
+
 async def run(
     settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> None:
@@ -298,6 +364,9 @@ async def run(
 
         has_token = settings.telegram.token is not None or settings.discord.token is not None
         if web_enabled(settings.web, has_platform_token=has_token):
+            from bot.public import routes as public_routes
+
+            core.web_routes.extend(public_routes(core))  # each community opts in to them
             server = WebServer(core, settings.web, core.web_routes)
             await server.start()
         if settings.wallets.signing_page:
@@ -311,24 +380,14 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
+        await core.storage.deliveries.prune(time.time() - DELIVERY_MEMORY_SECONDS)
         scheduled = [asyncio.create_task(_job_loop(core, job)) for job in core.jobs()]
         runners = [asyncio.create_task(a.run()) for a in core.adapters.values()]
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([*runners, stopper], return_when=asyncio.FIRST_COMPLETED)
-        log.info("stopping: finishing in-flight events and writes")
-        if server is not None:
-            server.mark_stopping()  # /healthz → 503 while we drain
-        for task in scheduled:
-            task.cancel()
-        await asyncio.gather(*scheduled, return_exceptions=True)
-        for adapter in core.adapters.values():
-            await adapter.stop()
-        if runners:
-            await asyncio.wait(runners, timeout=SHUTDOWN_GRACE_SECONDS)  # let them finish
-        pending: list[asyncio.Task[Any]] = [*runners, stopper]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*runners, stopper, return_exceptions=True)
+        await drain(core, runners, scheduled, server, loop.time() + settings.shutdown_drain_seconds)
+        stopper.cancel()
+        await asyncio.gather(stopper, return_exceptions=True)
         for task in runners:
             if task.done() and not task.cancelled() and (error := task.exception()) is not None:
                 raise error

@@ -1,7 +1,8 @@
 """`govbot demo`: a scripted community plays one proposal of each method, splits a grant
-budget by Equal Shares, then creates a council: members stand, the clock moves through
-nominations and an STV election, the winners are seated, and the council vetoes a
-treasury proposal.
+budget by Equal Shares, creates a council (members stand, the clock moves through
+nominations and an STV election, the winners are seated, the council vetoes a treasury
+proposal), reminds voters, and closes a reward epoch, writing its payout files (CSV,
+Safe batch, Merkle tree).
 
 It drives the real console adapter (the same handlers every platform uses) with a
 script on a fresh database in the output folder, prints the transcript, writes the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from pathlib import Path
 
 from bot.adapters.console import ConsoleAdapter
@@ -21,6 +23,8 @@ from bot.app import Core, build_core
 from bot.settings import Settings
 from handlers.audit.verify import verify
 from handlers.core.ports import ManualClock
+from handlers.core.types import Actor, Command, Event, Where
+from handlers.reach.reminders import send_due
 
 SCRIPT = """\
 /help vote
@@ -142,7 +146,67 @@ Thanks everyone, results below.
 /vote 10 for
 ~wait 24 the veto window ends
 /proposal 9
+/as admin
+/propose Next meetup | Friday | Saturday hours=2 quorum=4
+/as alice
+/remind on
+/as bob
+/vote 11 Friday
+/as admin
+/credit alice 12 ran the arena session
+/credit carol 6 wrote the council guide
+/as bob
+/praise alice clear write-up of the rules
+/epoch
+/as admin
+/epoch close
+/payouts 1
+/as alice
+/claim 1
 """
+
+# Reward epoch: the demo's members link wallets from fixed keys (so the payout files are
+# the same on every run) and are paid in an example ERC-20 with 18 decimals.
+DEMO_TOKEN = "0x00000000000000000000000000000000000d3e70"
+DEMO_MEMBERS = ("alice", "bob", "carol", "dave", "erin")
+
+
+async def _open_epoch_and_link(core: Core) -> None:
+    """Open epoch 1 before anything happens, and link the members' demo wallets."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    where = Where("console", "console", "main")
+    admin = Actor("console", "admin", "admin", is_admin=True)
+    await core.dispatch(Event(admin, where, Command("epoch", "")))
+    for i, name in enumerate(DEMO_MEMBERS, 1):
+        account = Account.from_key(i.to_bytes(32, "big"))
+        actor = Actor("console", name, name)
+        issued = await core.dispatch(Event(actor, where, Command("link", account.address)))
+        record = await core.storage.nonces.nonce(issued[0].meta["nonce"])
+        assert record is not None
+        signature = account.sign_message(encode_defunct(text=record.message)).signature.hex()
+        await core.dispatch(Event(actor, where, Command("verify", "0x" + signature)))
+    print(f"Epoch 1 open; demo wallets linked for {', '.join(DEMO_MEMBERS)}.\n")
+
+
+async def _payout_files(core: Core, settings: Settings, out: Path) -> list[Path]:
+    from handlers.rewards.export import export
+
+    written = []
+    for fmt, suffix in (("csv", "csv"), ("safe", "safe.json"), ("merkle", "merkle.json")):
+        text, _ = await export(
+            core.storage, settings.rewards, community_id=None, number=1, fmt=fmt, at=time.time()
+        )
+        path = out / f"payouts-epoch-1.{suffix}"
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# After the script the demo's clock moves this far, so the last proposal's 1 h reminder
+# falls due and the reminder job runs once (a reminder in its place, one privately).
+REMINDER_AFTER_SECONDS = 90 * 60
 
 
 async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: str) -> None:
@@ -168,25 +232,35 @@ async def run_demo(settings: Settings, out: Path) -> int:
         update={
             "database_url": f"sqlite:///{database}",
             "charts_dir": out / "charts",
+            "rewards": settings.rewards.model_copy(
+                update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
+            ),
         }
     )
-    clock = ManualClock()
+    clock = ManualClock(time.time())
     core = await build_core(settings, clock=clock)
     try:
+        await _open_epoch_and_link(core)
         console = ConsoleAdapter(core, stdin=io.StringIO(""), stdout=sys.stdout)
         core.adapters["console"] = console
         await play(core, console, clock, SCRIPT)
+        clock.advance(REMINDER_AFTER_SECONDS)
+        print(f"\n(the clock moves {REMINDER_AFTER_SECONDS // 60} minutes on; reminders run)")
+        await core.route(await send_due(core.deps))
+        files = await _payout_files(core, settings, out)
         report = await verify(core.storage)
     finally:
         await core.close()
     print()
     print(f"Database: {database}")
     print(f"Charts:   {out / 'charts'}")
+    print(f"Payouts:  {', '.join(str(f) for f in files)}")
     if report.ok:
         print(
             f"Audit:    OK — {report.entries} entries chained, "
-            f"{report.proposals_checked} results re-tallied from the log, "
-            f"{report.seatings_checked} council seats matching their election"
+            f"{report.proposals_checked} results re-tallied, "
+            f"{report.epochs_checked} reward epochs recomputed and "
+            f"{report.seatings_checked} council seats matched to their election from the log"
         )
         return 0
     print(f"Audit:    FAILED — {report.problems[0]}")

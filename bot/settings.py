@@ -23,10 +23,13 @@ from pydantic_settings import (
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
 from bot.web_settings import WebSettings
+from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
+from handlers.rewards.policy import RewardsPolicy
 from handlers.wallets.policy import WalletPolicy
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "govbot.toml"
@@ -106,6 +109,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     charts_dir: Path = Path("charts")
+    shutdown_drain_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="after SIGTERM, how long every platform together may take to finish "
+        "the events in hand before the process exits",
+    )
     voting: VotingPolicy = Field(default_factory=VotingPolicy)
     proposals: ProposalPolicy = Field(default_factory=ProposalPolicy)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
@@ -115,9 +124,12 @@ class Settings(BaseSettings):
     wallets: WalletPolicy = Field(default_factory=WalletPolicy)
     reputation: ReputationPolicy = Field(default_factory=ReputationPolicy)
     arena: ArenaSettings = Field(default_factory=ArenaSettings)
+    rewards: RewardsPolicy = Field(default_factory=RewardsPolicy)
     communities: list[CommunityMapping] = Field(default_factory=list)  # [[communities]]
     web: WebSettings = Field(default_factory=WebSettings)
     limits: LimitPolicy = Field(default_factory=LimitPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
+    reach: ReachPolicy = Field(default_factory=ReachPolicy)
     councils: CouncilPolicy = Field(default_factory=CouncilPolicy)
 
     @classmethod

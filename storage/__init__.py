@@ -14,11 +14,15 @@ from storage.repos.contributions import ContributionRepo
 from storage.repos.council_motions import CouncilMotionRepo
 from storage.repos.councils import CouncilRepo
 from storage.repos.delegations import DelegationRepo
+from storage.repos.deliveries import DeliveryRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
 from storage.repos.proposals import CardRepo, ProposalRepo
+from storage.repos.published import PublicRepo
+from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
+from storage.repos.rewards import RewardsRepo
 from storage.repos.wallets import WalletRepo
 
 
@@ -41,13 +45,19 @@ class Storage:
     reputation: ReputationRepo
     identity: IdentityRepo  # one person across platforms
     leases: LeaseRepo  # one process at a time per background job
+    rewards: RewardsRepo  # reward epochs, allocations, acknowledgements
+    public: PublicRepo  # read-only: the public log, pages and exports
+    reminders: ReminderRepo  # reminders sent once, private-reminder opt-ins
+    deliveries: DeliveryRepo  # platform events already handled, by their platform id
     councils: CouncilRepo  # councils, their elections, candidacies and seats
     council_motions: CouncilMotionRepo  # vetoes and recalls
 
     async def close(self) -> None:
         await self.ballots.drain()
         await self.wallets.drain()
+        await self.delegations.close()
         await self.contributions.drain()
+        await self.deliveries.drain()
         await self.db.close()
 
 
@@ -68,7 +78,8 @@ async def open_storage(
         raise
     audit = AuditRepo(db)
     communities = CommunityRepo(db, audit)
-    ballots = BallotRepo(db, audit, max_batch=max_batch)
+    deliveries = DeliveryRepo(db, max_batch=max_batch)
+    ballots = BallotRepo(db, audit, deliveries, max_batch=max_batch)
     proposals = ProposalRepo(db, audit, communities, ballots)
     return Storage(
         db=db,
@@ -86,6 +97,10 @@ async def open_storage(
         reputation=ReputationRepo(db),
         identity=IdentityRepo(db),
         leases=LeaseRepo(db),
+        rewards=RewardsRepo(db, audit),
+        public=PublicRepo(db, communities),
+        reminders=ReminderRepo(db, audit),
+        deliveries=deliveries,
         councils=CouncilRepo(db, audit, proposals),
         council_motions=CouncilMotionRepo(db, audit, proposals),
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_layers import ROOT, _module_name
+from tests.test_layers import ROOT, _module_name, from_target
 
 PACKAGES = ("bot", "handlers", "storage")
 
@@ -31,13 +31,7 @@ def imports_of(source: str, module: str, is_package: bool, known: set[str]) -> s
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".") if package else []
-                if node.level > 1:
-                    base = base[: len(base) - (node.level - 1)]
-                target = ".".join(p for p in (".".join(base), node.module or "") if p)
-            else:
-                target = node.module or ""
+            target = from_target(node, package)
             for alias in node.names:
                 sub = f"{target}.{alias.name}"
                 found.add(sub if sub in known else target)

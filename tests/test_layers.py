@@ -29,6 +29,16 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+def from_target(node: ast.ImportFrom, package: str) -> str:
+    """The absolute module a `from … import` names (relative levels resolved)."""
+    if not node.level:
+        return node.module or ""
+    base = package.split(".") if package else []
+    if node.level > 1:
+        base = base[: len(base) - (node.level - 1)]
+    return ".".join(p for p in (".".join(base), node.module or "") if p)
+
+
 def imported_modules(source: str, module: str = "", *, is_package: bool = False) -> set[str]:
     """Every absolute module name `source` imports (relative imports resolved)."""
     found: set[str] = set()
@@ -37,14 +47,7 @@ def imported_modules(source: str, module: str = "", *, is_package: bool = False)
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".") if package else []
-                if node.level > 1:
-                    base = base[: len(base) - (node.level - 1)]
-                prefix = ".".join(base)
-                target = ".".join(p for p in (prefix, node.module or "") if p)
-            else:
-                target = node.module or ""
+            target = from_target(node, package)
             found.add(target)
             # `from x import y` may import the submodule x.y
             found.update(f"{target}.{alias.name}" for alias in node.names if target)

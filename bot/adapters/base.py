@@ -72,6 +72,15 @@ class AdapterHost(Protocol):
 
     async def card_places(self, key: CardKey, platform: str) -> list[tuple[str, str]]: ...
 
+    async def delivered(self, keys: list[str]) -> dict[str, bool]:
+        """Which platform deliveries were seen before (`Event.key`): True when handled and
+        answered, False when only their effect committed (handle again: it replays)."""
+        ...
+
+    async def mark_delivered(self, key: str) -> None:
+        """Note a delivery handled and answered; returns once that is durable."""
+        ...
+
 
 class Adapter(Protocol):
     platform: str
@@ -89,7 +98,11 @@ class Adapter(Protocol):
         """Send a reply that has `where` set and no triggering event (scheduled results)."""
         ...
 
-    async def stop(self) -> None: ...
+    async def stop(self, deadline: float | None = None) -> None:
+        """Take no new events; finish those in hand by `deadline` (event-loop time, one
+        for the whole process), then disconnect. What cannot finish in time is left for
+        the platform to deliver again where it can (Telegram)."""
+        ...
 
     async def ready(self, timeout: float | None = None) -> bool:
         """Wait until the adapter is connected and serving; False on timeout."""

@@ -47,7 +47,7 @@ CONSOLE_HELP = (
     "  /react <msg> <emoji> · /unreact <msg> <emoji> — react to message #msg",
     "  /reply <msg> <text or /command …> — reply to message #msg",
     "  /press <msg> <button number or label> — press a button under message #msg",
-    "  /age <name|everyone> <days> — make members older (trusted seeds for reputation)",
+    "  /age <name|everyone> <days> — make members older (their first sighting moves back)",
     "  plain lines are chat messages",
 )
 
@@ -302,6 +302,7 @@ class ConsoleAdapter:
     async def deliver(self, reply: Reply) -> None:
         await self._show([reply], None)
 
-    async def stop(self) -> None:
+    async def stop(self, deadline: float | None = None) -> None:
+        """The line being handled finishes (run() awaits it); no further line is read."""
         self._stopped = True
         self._stop_event.set()

@@ -44,6 +44,9 @@ class ModelConfig(BaseModel):
     max_tokens: int = Field(default=512, ge=1, le=32_000)
     temperature: float = Field(default=0.7, ge=0, le=2)
     timeout: float = Field(default=30.0, gt=0, le=600)
+    owner: str = Field(
+        default="", description='paid its rewards share: a member ("platform:user id") or 0x…'
+    )
 
 
 def _default_models() -> list[ModelConfig]:

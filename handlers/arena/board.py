@@ -64,13 +64,16 @@ async def stored_leaderboard(
 
 
 def board_text(standings: list[bt.Standing], *, title: str = "Arena leaderboard") -> str:
-    lines = [f"{title} (Bradley–Terry, Elo scale, 95% bootstrap intervals):"]
+    lines = [f"{title} (Bradley–Terry, Elo scale, 95% intervals):"]
     for s in standings:
-        lines.append(
-            f"{s.rank:>2}. {s.model} {s.rating:.0f} "
-            f"(+{s.upper - s.rating:.0f}/−{s.rating - s.lower:.0f}) · "
+        line = (
+            f"{s.model} {s.rating:.0f} (+{s.upper - s.rating:.0f}/−{s.rating - s.lower:.0f}) · "
             f"{s.battles} battles · win rate {s.win_rate:.0%}"
         )
+        if s.rank is None:
+            lines.append(f" –. {line} · not enough battles yet to rank")
+        else:
+            lines.append(f"{s.rank:>2}. {line}")
     lines.append("Rank 1 + models clearly ahead; ties count half a win.")
     return "\n".join(lines)
 
@@ -83,19 +86,28 @@ def board_chart(path: Path, standings: list[bt.Standing]) -> Path:
     fig, ax = plt.subplots(figsize=(7, height), dpi=100)
     try:
         positions = list(range(len(standings)))[::-1]
-        ratings = [s.rating for s in standings]
-        below = [s.rating - s.lower for s in standings]
-        above = [s.upper - s.rating for s in standings]
-        ax.errorbar(
-            ratings,
-            positions,
-            xerr=[below, above],
-            fmt="o",
-            color="#1565c0",
-            ecolor="#90a4ae",
-            capsize=4,
-        )
-        ax.set_yticks(positions, [f"{s.rank}. {s.model[:36]}" for s in standings])
+        for ranked, colour in ((True, "#1565c0"), (False, "#b0bec5")):
+            shown = [
+                (y, s)
+                for y, s in zip(positions, standings, strict=True)
+                if (s.rank is not None) == ranked
+            ]
+            if not shown:
+                continue
+            ax.errorbar(
+                [s.rating for _, s in shown],
+                [y for y, _ in shown],
+                xerr=[
+                    [s.rating - s.lower for _, s in shown],
+                    [s.upper - s.rating for _, s in shown],
+                ],
+                fmt="o",
+                color=colour,
+                ecolor="#90a4ae",
+                capsize=4,
+            )
+        labels = [f"{'–' if s.rank is None else s.rank}. {s.model[:36]}" for s in standings]
+        ax.set_yticks(positions, labels)
         ax.axvline(1000, color="#cfd8dc", linewidth=1, zorder=0)
         ax.set_xlabel("rating (Elo scale, 95% interval)")
         ax.set_title("Arena leaderboard", fontsize=11)

@@ -1,4 +1,4 @@
-"""Bradley–Terry ratings with bootstrap intervals, on collapsed (a, b, outcome) counts.
+"""Bradley–Terry ratings with bootstrap and posterior intervals, on collapsed counts.
 
 Why collapsed counts: the likelihood of a million battles depends only on how many
 times each pair met and how each meeting ended, so FastChat's logistic regression on
@@ -17,10 +17,20 @@ Conventions (as FastChat's and the Chatbot Arena paper's):
   ``rating = 1000 + 400 / ln(10) · strength`` with the mean rating at 1000, or shifted
   so one named model sits at a given value (``anchor=("mixtral-8x7b-instruct-v0.1",
   1114)`` reproduces FastChat's offset);
+* the fit is the posterior mode under a normal prior on strengths (`PRIOR_SD`), which
+  keeps a model with a handful of battles near the mean instead of at ±1,000;
 * 95% intervals are the 2.5th and 97.5th percentiles of the bootstrap ratings, each
-  round anchored the same way as the point estimate;
-* rank = 1 + the number of listed models whose lower bound is above this model's upper
+  round anchored the same way as the point estimate — widened, where it is wider, to
+  the Laplace posterior interval (mode ± 1.96 · sd from the inverse Hessian), which a
+  resample of five battles cannot give: the bootstrap only sees the data, the posterior
+  also what the data cannot tell yet;
+* only models with at least `min_battles` battles are ranked; the others are listed
+  after them with `rank=None` ("not enough battles yet");
+* rank = 1 + the number of ranked models whose lower bound is above this model's upper
   bound (the Arena's "statistically better than" rank).
+
+`method="fastchat"` keeps FastChat's own computation (no prior, plain bootstrap
+intervals) for numbers comparable with its leaderboards.
 """
 
 from __future__ import annotations
@@ -34,19 +44,23 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
+from scipy.stats import norm
 
 WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 """FastChat's `winner` vocabulary, in the column order of `Counts.cells`."""
 
 ELO_SCALE = 400.0 / math.log(10.0)
 MEAN_RATING = 1000.0
-DEFAULT_L2 = 1e-4
-"""A very weak Gaussian prior on strengths (variance 10⁴ in log-odds²).
+PRIOR_SD = 1.0
+"""The prior on a model's strength: normal, mean 0, this sd in natural log-odds.
 
-It changes nothing measurable on real data (far below 0.01 rating points on the
-1.67M-battle arena set) but keeps a model that has won or lost every battle finite
-and pins the mean, so the fit is well posed on any data a chat can produce.
+One log-odds is 174 rating points, so a model is a priori within ±340 points of the
+mean 95% of the time — wider than real arenas spread (Chatbot Arena's sd is ~125), so
+the prior never pulls a well-measured model, but a model that won its first five
+battles rates about +130, not +1,400, and its interval says how little is known.
 """
+DEFAULT_L2 = 1.0 / PRIOR_SD**2
+"""The prior as the penalty ½·l2·‖s‖² on the log-likelihood (l2 = 1 / prior variance)."""
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -418,13 +432,13 @@ def to_ratings(
 
 @dataclass(frozen=True)
 class Standing:
-    """One model's line on the leaderboard."""
+    """One model's line on the leaderboard (`rank` None: not enough battles yet)."""
 
     model: str
     rating: float
     lower: float
     upper: float
-    rank: int
+    rank: int | None
     battles: int
     win_rate: float
 
@@ -445,6 +459,35 @@ def ranks(lower: Floats, upper: Floats) -> Ints:
     return 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
 
 
+def posterior_sd(
+    strength: Floats,
+    counts: Counts,
+    *,
+    l2: float = DEFAULT_L2,
+    centre_on: Ints | None = None,
+    anchor: int | None = None,
+) -> Floats:
+    """Laplace posterior sd of each model's rating (Elo scale), as the board shows it.
+
+    The posterior covariance of the strengths is the inverse Hessian of the penalised
+    negative log-likelihood at the mode; a rating is a strength minus the mean of the
+    `centre_on` models (or minus the `anchor` model's), so its variance is that of the
+    difference.
+    """
+    n = len(counts.models)
+    _, total = _pair_stats(counts.cells)
+    cov = np.linalg.inv(_hessian(strength, counts.a, counts.b, total, max(l2, 1e-12)))
+    shift = np.zeros((n, n))
+    if anchor is not None:
+        shift[:, anchor] = 1.0
+    else:
+        basis = np.arange(n) if centre_on is None or len(centre_on) == 0 else centre_on
+        shift[:, basis] = 1.0 / len(basis)
+    transform = np.eye(n) - shift
+    var = np.einsum("ij,jk,ik->i", transform, cov, transform)
+    return np.asarray(ELO_SCALE * np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
+
+
 def leaderboard(
     counts: Counts,
     *,
@@ -456,42 +499,51 @@ def leaderboard(
     level: float = 0.95,
     method: Method = "newton",
 ) -> list[Standing]:
-    """The listed models, best first, with ratings, intervals, ranks and win rates.
+    """Every model that battled, best first: ratings, intervals, ranks and win rates.
 
-    Every model takes part in the fit (its battles inform the others); only models
-    with at least `min_battles` battles are listed and ranked. With `rounds=0` the
-    interval collapses to the point estimate.
+    Every model takes part in the fit (its battles inform the others); models with at
+    least `min_battles` battles are ranked and come first, the others follow with
+    `rank=None`. With `rounds=0` the interval is the posterior one alone (or, for
+    `fastchat`, collapses to the point estimate).
     """
     battles = counts.per_model_battles()
     score = counts.per_model_score()
-    listed = np.flatnonzero(battles >= max(min_battles, 1))
+    listed = np.flatnonzero(battles >= 1)
     if len(listed) == 0:
         return []
+    ranked = listed[battles[listed] >= min_battles]
+    centre = ranked if len(ranked) else listed
     strengths = fit(counts, l2=l2, method=method)
-    ratings = to_ratings(strengths, counts.models, anchor, centre_on=listed)
+    ratings = to_ratings(strengths, counts.models, anchor, centre_on=centre)
+    tail = (1.0 - level) / 2.0 * 100.0
     if rounds > 0:
         samples = to_ratings(
             bootstrap(counts, rounds=rounds, seed=seed, l2=l2, start=strengths, method=method),
             counts.models,
             anchor,
-            centre_on=listed,
+            centre_on=centre,
         )
-        tail = (1.0 - level) / 2.0 * 100.0
         lower, upper = np.percentile(samples, [tail, 100.0 - tail], axis=0)
     else:
         lower = upper = ratings
-    rank = ranks(lower[listed], upper[listed])
+    if method == "newton":
+        z = float(norm.ppf(1.0 - tail / 100.0))
+        anchor_index = None if anchor is None else list(counts.models).index(anchor[0])
+        sd = posterior_sd(strengths, counts, l2=l2, centre_on=centre, anchor=anchor_index)
+        lower = np.minimum(lower, ratings - z * sd)
+        upper = np.maximum(upper, ratings + z * sd)
+    rank = dict(zip(ranked.tolist(), ranks(lower[ranked], upper[ranked]).tolist(), strict=True))
     out = [
         Standing(
             counts.models[i],
             float(ratings[i]),
             float(lower[i]),
             float(upper[i]),
-            int(r),
+            rank.get(int(i)),
             int(battles[i]),
             float(score[i] / battles[i]),
         )
-        for i, r in zip(listed, rank, strict=True)
+        for i in listed
     ]
-    out.sort(key=lambda s: (-s.rating, s.model))
+    out.sort(key=lambda s: (s.rank is None, -s.rating, s.model))
     return out

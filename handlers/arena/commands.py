@@ -149,7 +149,9 @@ async def _fresh_pair(ctx: Context, prompt: str) -> tuple[str, str, str, str, st
         ratings = dict(
             zip(counts.models, bt.to_ratings(bt.fit(counts), counts.models), strict=True)
         )
-    name_a, name_b = choose_pair(list(models), pair_battles, ratings, deps.arena.rng)
+    name_a, name_b = choose_pair(
+        list(models), pair_battles, ratings, deps.arena.rng, floor=deps.arena.policy.uniform_share
+    )
     results = await asyncio.gather(
         _generate(models[name_a], prompt), _generate(models[name_b], prompt), return_exceptions=True
     )

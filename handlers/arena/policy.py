@@ -13,8 +13,18 @@ class ArenaPolicy(BaseModel):
     author_may_rate: bool = Field(
         default=False, description="may the member who wrote the prompt rate its battle"
     )
-    min_battles: int = Field(default=1, ge=0, description="battles a model needs to be listed")
+    min_battles: int = Field(
+        default=20,
+        ge=0,
+        description="battles a model needs to be ranked (fewer: listed, not enough battles yet)",
+    )
     bootstrap_rounds: int = Field(default=100, ge=0, le=2000)
+    uniform_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="share of battles whose pair is drawn uniformly (every model keeps battling)",
+    )
     weight_by_quality: bool = Field(
         default=False, description="weight each rating by its rater's quality"
     )

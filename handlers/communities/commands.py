@@ -10,6 +10,9 @@ platforms go, mapping conflicts) and the settings that decide how it votes. `/co
   `[[communities]]` entry's value.
 * `reputation.<field> <value>` — a reputation rule for this community (the fields of
   `[reputation]`), validated like the configuration file; `default` removes it.
+* `public_page yes|no|default`, `ballots_private yes|no|default` — whether this
+  community's public page is served, and whether it shows only ballot receipts
+  (`default`: the operator's `[web]` setting).
 
 Everything else (the mapping itself, tokens, voting defaults) lives in the configuration
 file, so a chat command can never move a community or weaken a rule the operator set.
@@ -21,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from handlers.audit.policy import ballots_private, page_on
 from handlers.communities.places import allow_unlinked
 from handlers.core.context import Context
 from handlers.core.errors import BadArguments
@@ -29,7 +33,11 @@ from handlers.core.registry import Param, Registry
 from handlers.core.types import Reply
 from handlers.reputation.policy import ReputationPolicy
 
-USAGE = "/config  ·  /config allow_unlinked yes|no|default  ·  /config reputation.<field> <value>"
+USAGE = (
+    "/config  ·  /config allow_unlinked yes|no|default  ·  /config reputation.<field> <value>"
+    "  ·  /config public_page|ballots_private yes|no|default"
+)
+PUBLIC_KEYS = {"public_page": "page", "ballots_private": "ballots_private"}
 YES = {"yes", "true", "on", "1"}
 NO = {"no", "false", "off", "0"}
 
@@ -90,6 +98,11 @@ async def _show(ctx: Context) -> list[Reply]:
         lines.append(
             "Reputation overrides: " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
         )
+    public = deps.audit.public
+    lines.append(
+        f"public_page: {'yes' if page_on(public, community.settings) else 'no'} · "
+        f"ballots_private: {'yes' if ballots_private(public, community.settings) else 'no'}"
+    )
     lines.append(f"Change: {USAGE}")
     return [Reply("\n".join(lines), private=True, meta={"allow_unlinked": rule})]
 
@@ -108,6 +121,14 @@ async def _set(ctx: Context, key: str, value: str) -> list[Reply]:
             voting.pop("allow_unlinked", None)
         else:
             voting["allow_unlinked"] = flag
+        shown = "default" if flag is None else ("yes" if flag else "no")
+    elif key in PUBLIC_KEYS:
+        flag = _flag(value)
+        public = settings.setdefault("public", {})
+        if flag is None:
+            public.pop(PUBLIC_KEYS[key], None)
+        else:
+            public[PUBLIC_KEYS[key]] = flag
         shown = "default" if flag is None else ("yes" if flag else "no")
     elif key.startswith("reputation."):
         field = key.removeprefix("reputation.")
@@ -145,7 +166,12 @@ COMMANDS = Registry()
     "config",
     "show this community's platform mapping and settings; change a few (admins)",
     USAGE,
-    Param("key", str, "allow_unlinked or reputation.<field>", required=False),
+    Param(
+        "key",
+        str,
+        "allow_unlinked, public_page, ballots_private or reputation.<field>",
+        required=False,
+    ),
     Param("value", str, "the new value, or default", required=False, rest=True),
     admin_only=True,
     writes=True,

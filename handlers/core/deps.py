@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import TextModel
+from handlers.audit.policy import AuditPolicy, PublicDefaults
 from handlers.communities.places import MappedCommunity
 from handlers.core.bus import EventBus
 from handlers.core.ports import Clock
@@ -22,7 +23,9 @@ from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy
+from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
+from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
 from handlers.wallets.chain import ChainPort
 from handlers.wallets.policy import WalletPolicy
@@ -55,12 +58,25 @@ class ReputationDeps:
 
 
 @dataclass
+class RewardsDeps:
+    policy: RewardsPolicy = field(default_factory=RewardsPolicy)
+    # who is paid for each arena model: a member ("platform:user id" or a name) or 0x…
+    model_owners: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class CommunityDeps:
     # the space a private chat acts on, per platform
     home_spaces: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # display names by "platform:space"
     # configured communities by id, resolved from `[[communities]]` at start-up
     mapped: dict[int, MappedCommunity] = field(default_factory=dict)
+
+
+@dataclass
+class AuditDeps:
+    policy: AuditPolicy = field(default_factory=AuditPolicy)  # checkpoints
+    public: PublicDefaults = field(default_factory=PublicDefaults)  # public pages, links
 
 
 @dataclass
@@ -77,4 +93,7 @@ class Deps:
     arena: ArenaDeps = field(default_factory=ArenaDeps)
     reputation: ReputationDeps = field(default_factory=ReputationDeps)
     communities: CommunityDeps = field(default_factory=CommunityDeps)
+    rewards: RewardsDeps = field(default_factory=RewardsDeps)
+    audit: AuditDeps = field(default_factory=AuditDeps)
+    reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults

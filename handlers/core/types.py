@@ -96,6 +96,9 @@ class Event:
     where: Where
     payload: Payload
     at: datetime | None = None
+    # The platform's id for this delivery (a Telegram update), when the platform may
+    # deliver the same event again: effects keyed by it apply once (ballots record it).
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

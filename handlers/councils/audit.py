@@ -1,8 +1,8 @@
 """`govbot audit verify` for councils: every seat must follow from the audit log.
 
-Replayed from the `council.*` entries alone (the chain itself is checked by
-`handlers.audit.verify`, which hands over the council entries and the re-tallied
-results of the closed proposals):
+Replayed from the `council.*` entries alone (the chain itself is checked first by
+`handlers.audit.verify`, which hands over the re-tallied results of the closed
+proposals):
 
 * the candidates an election's proposal lists are exactly those standing when
   nominations closed (stood, not withdrawn), in the order they stood;
@@ -261,3 +261,16 @@ async def check_councils(
         if motion.status != ("carried" if carried else "failed"):
             return f"council motion {motion.id}: its status differs from the audit log"
     return None
+
+
+async def verify_councils(
+    storage: Storage, results: dict[int, dict[str, Any]]
+) -> tuple[int, str | None]:
+    """(council seats checked, the first problem or None); `results`: each closed
+    proposal's logged result, already re-tallied by the chain walk."""
+    trail = CouncilTrail()
+    async for entry, _ in storage.audit.entries():
+        if entry.kind.startswith("council."):
+            trail.add(entry)
+    problem = await check_councils(storage, trail, results)
+    return trail.seatings, problem

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.audit.policy import proposal_url
 from handlers.core.deps import Deps
 from handlers.core.events import ResultStatus
 from handlers.core.markup import bold, code
@@ -82,6 +83,15 @@ def header(proposal: ProposalRecord) -> str:
     return bold(f"#{proposal.number} {proposal.title}")
 
 
+async def page_line(deps: Deps, proposal: ProposalRecord) -> list[str]:
+    """A link to the proposal's public page, when web.public_url is set and it is served."""
+    community = await deps.storage.communities.get(proposal.community_id)
+    url = proposal_url(
+        deps.audit.public, proposal.community_id, proposal.number, community.settings
+    )
+    return [] if url is None else [f"Page: {url}"]
+
+
 async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     """The live card: choices, rules, end time, the running tally unless hidden, buttons."""
     if proposal.status == "closed":  # the card itself becomes the result, chart-less
@@ -96,6 +106,7 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
     lines.append(_rules_line(proposal))
     if proposal.status == "cancelled":
         lines.append(f"Cancelled at {when(proposal.closed_at or proposal.created_at)}.")
+        lines.extend(await page_line(deps, proposal))
         return Reply("\n".join(lines), title=proposal.title)
     lines.append(f"Voting ends {when(proposal.ends_at)}.")
     ballots = await deps.storage.ballots.for_proposal(proposal.id)
@@ -106,6 +117,7 @@ async def proposal_card(deps: Deps, proposal: ProposalRecord) -> Reply:
         lines.append(f"Tally ({len(ballots)} ballot{'s' if len(ballots) != 1 else ''}):")
         lines.extend(_totals_lines(proposal.choices, list(result.totals), None))
     lines.append(f"Vote: {code(vote_hint(proposal))}")
+    lines.extend(await page_line(deps, proposal))
     buttons: tuple[Button, ...] = ()
     if methods.get(proposal.method).buttons:
         buttons = tuple(
@@ -162,6 +174,7 @@ async def result_card(deps: Deps, proposal: ProposalRecord, *, chart: bool = Tru
         lines.append(f"  Round {number}: {shown}{out}")
     lines.extend(voting.explain(proposal.choices, result, proposal.options))
     lines.append(f"Audit hash: {code(proposal.result_hash or '')}")
+    lines.extend(await page_line(deps, proposal))
     if not chart:
         return Reply("\n".join(lines), title=proposal.title)
     path = deps.charts_dir / f"proposal-{proposal.community_id}-{proposal.number}.png"

@@ -1,8 +1,9 @@
-"""Playing an established community on the console: age members so they count as seeds.
+"""Playing an established community on the console: age members.
 
-On a fresh console database every member was first seen a moment ago, so only admins
-are trusted seeds. `/age <name|everyone> <days>` (console only) moves members' first
-sighting back, making them members "active longer than seed_member_age_days".
+On a fresh console database every member was first seen a moment ago. `/age
+<name|everyone> <days>` (console only) moves members' first sighting back, so they pass
+`seed_member_age_days` (when set). Age alone never makes a seed: a member earns trust
+when trusted members (admins first) credit them.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ async def age_members(deps: Deps, community_id: int, who: str, days: float) -> s
         ids = [member.id]
     changed = await deps.storage.members.backdate_members(community_id, ids, days * 86400)
     await deps.storage.contributions.touch(community_id)  # scores depend on members' ages
-    seed_age = deps.reputation.policy.seed_member_age_days
     label = "everyone" if ids is None else who
-    trusted = " (now trusted seeds)" if days >= seed_age else ""
-    return f"Aged {label} by {days:g} days: {changed} member(s){trusted}."
+    # Age alone never makes a seed: members earn trust when trusted members credit them.
+    return f"Aged {label} by {days:g} days: {changed} member(s)."
 
 
 COMMANDS = Registry()
@@ -42,7 +42,7 @@ COMMANDS = Registry()
 
 @COMMANDS.command(
     "age",
-    "make members older (trusted seeds for reputation)",
+    "make members older (their first sighting moves back)",
     USAGE,
     Param("who", str, "a member's name, or everyone"),
     Param("days", str, "a number of days"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-KINDS = ("reaction", "reply", "helpful", "vote", "proposal_passed", "rating")
+KINDS = ("reaction", "reply", "helpful", "vote", "proposal_passed", "rating", "praise", "grant")
 KIND_LABELS = {
     "reaction": "reactions",
     "reply": "replies",
@@ -19,6 +19,8 @@ KIND_LABELS = {
     "vote": "votes cast",
     "proposal_passed": "proposals passed",
     "rating": "battle ratings",
+    "praise": "praise",
+    "grant": "admin grants",
 }
 
 
@@ -40,6 +42,8 @@ class ReputationPolicy(BaseModel):
             "vote": 0.5,
             "proposal_passed": 5.0,
             "rating": 0.5,
+            "praise": 2.0,
+            "grant": 1.0,
         }
     )
     emoji_weights: dict[str, float] = Field(
@@ -56,10 +60,28 @@ class ReputationPolicy(BaseModel):
     )
     min_account_age_days: float = Field(default=7.0, ge=0)
     seed_roles: list[str] = Field(default_factory=list)
-    seed_member_age_days: float = Field(default=30.0, ge=0)
+    seed_min_givers: int = Field(
+        default=3, ge=1, description="distinct trusted members who must credit a member to seed"
+    )
+    seed_min_days: int = Field(
+        default=3, ge=1, description="distinct days those credits must span to earn seed status"
+    )
+    seed_member_age_days: float = Field(
+        default=0.0,
+        ge=0,
+        description="members first seen more recently than this cannot earn seed status yet",
+    )
     damping: float = Field(default=0.85, gt=0, lt=1)
     giver_budget: float = Field(
         default=100.0, gt=0, description="decayed weight one member can give at full worth"
+    )
+    full_trust_support: float = Field(
+        default=2.5,
+        gt=0,
+        description="support from trusted members (credit weight) for a member to count fully",
+    )
+    giving_multiple: float = Field(
+        default=5.0, gt=0, description="a member gives at full worth up to this × their support"
     )
     recompute_interval_seconds: float = Field(default=30.0, gt=0)
     snapshot_max_age_seconds: float = Field(default=3600.0, gt=0)

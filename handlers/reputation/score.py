@@ -2,14 +2,19 @@
 
 For every counted, unretracted credit e from giver g to receiver r:
 
-    worth(e) = weight(e) · ½^(age / half-life) · trust(g) · min(1, budget / given(g))
+    worth(e) = weight(e) · ½^(age / half-life) · giving(g) · keep(r)
 
-* trust(g) = min(1, standing(g) / standing a seed gets from the restart alone), where
-  standing is the trust-seeded PageRank over the same decayed who-credits-whom graph:
-  credits from trusted members count in full, from members nobody trusted reaches, ~0.
-* given(g) is the decayed weight g gave in total; above `budget` each of g's credits
-  is scaled down, so one member's giving is worth at most `budget`.
-* Credits minted by the community (votes cast, proposals passed) have trust 1.
+* giving(g) = trust(g) × g's budget (see `handlers.reputation.trust`). Trust comes from
+  a seeded PageRank over the same decayed who-credits-whom graph, normalised by how
+  much g trades with untrusted accounts: credits from members whom trusted members
+  credited count in full; from accounts no trusted member ever credited, or that trade
+  far more with such accounts than their support covers, about nothing. The budget
+  caps what one member's giving is worth, by their support and by `giver_budget`.
+* keep(r): the share of what r received that counts for r — 1 for everyone except
+  accounts whose trade with untrusted accounts far exceeds their trusted support.
+* Credits minted by the community (votes cast, proposals passed, battle ratings) are
+  worth weight × giving(earner) × keep(earner): a vote counts as far as its voter's
+  own credits would.
 
 A member's score is the sum of the worth of credits they received, so the breakdown by
 kind and by source adds up to the score exactly. The 30-day change is the score now
@@ -18,14 +23,14 @@ minus the score computed the same way as of 30 days ago.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from handlers.reputation.pagerank import trust_rank
 from handlers.reputation.policy import KINDS, ReputationPolicy
+from handlers.reputation.trust import Graph, TrustParams, member_trust
 
 DAY = 86400.0
 SYSTEM = -1  # giver of credits minted by the community
@@ -68,12 +73,21 @@ class Ledger:
 @dataclass(frozen=True)
 class Params:
     half_life_days: float = 90.0
-    damping: float = 0.85
-    giver_budget: float = 100.0
+    trust: TrustParams = field(default_factory=TrustParams)
 
     @classmethod
     def of(cls, policy: ReputationPolicy) -> Params:
-        return cls(policy.half_life_days, policy.damping, policy.giver_budget)
+        return cls(
+            policy.half_life_days,
+            TrustParams(
+                damping=policy.damping,
+                giver_budget=policy.giver_budget,
+                full_trust_support=policy.full_trust_support,
+                giving_multiple=policy.giving_multiple,
+                seed_min_givers=policy.seed_min_givers,
+                seed_min_days=policy.seed_min_days,
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,26 +143,25 @@ def _score_at(
     r: NDArray[np.int64],
     ledger: Ledger,
     seeds: NDArray[np.int64],
+    eligible: NDArray[np.bool_],
     params: Params,
 ) -> _At:
     mask = ledger.at <= t
     gm, rm, km = g[mask], r[mask], ledger.kind[mask]
     decayed = ledger.weight[mask] * np.exp2(-(t - ledger.at[mask]) / (params.half_life_days * DAY))
     member = gm >= 0
-    src, dst, w = gm[member], rm[member], decayed[member]
-    standing = trust_rank(n, src, dst, w, seeds, damping=params.damping)
-    reference = (1.0 - params.damping) / (len(seeds) if len(seeds) else max(n, 1))
-    trust = np.minimum(1.0, standing / reference)
-    given = np.bincount(src, weights=w, minlength=n)
-    budget = np.ones(n)
-    over = given > params.giver_budget
-    budget[over] = params.giver_budget / given[over]
+    day = np.floor(ledger.at[mask][member] / DAY).astype(np.int64)
+    graph = Graph(n, gm[member], rm[member], decayed[member], day)
+    minted = np.bincount(rm[~member], weights=decayed[~member], minlength=n).astype(np.float64)
+    trust = member_trust(graph, seeds, eligible, params.trust, minted)
     worth = decayed.copy()
-    worth[member] *= trust[src] * budget[src]
+    worth[member] *= trust.giving[graph.src]
+    worth[~member] *= trust.giving[rm[~member]]  # minted: counts like the earner's own
+    worth *= trust.keep[rm]
     k = len(KINDS)
     parts = np.bincount(rm * k + km, weights=worth, minlength=n * k).astype(np.float64)
     parts = parts.reshape(n, k)
-    return _At(parts.sum(axis=1), trust, parts, worth, mask)
+    return _At(parts.sum(axis=1), trust.trust, parts, worth, mask)
 
 
 def _ranks(score: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -163,19 +176,38 @@ def _top_sources(
     """The `top` largest sources of each receiver, as (receiver, source, worth) columns.
 
     Sources are member indexes, or n + kind code for community-minted credits. The sparse
-    matrix sums duplicate (receiver, source) pairs in C; two stable sorts (the second a
-    radix sort on integers) order each receiver's sources by worth.
+    matrix sums duplicate (receiver, source) pairs in C; then `top` passes each take
+    every row's largest remaining entry (the first of equals, so the lowest source) with
+    one `maximum.reduceat` — linear, where sorting all entries by worth is not.
     """
     k = len(KINDS)
     matrix = sp.csr_matrix((worth, (r, source)), shape=(n, n + k))
     matrix.sum_duplicates()
-    rows = np.repeat(np.arange(n), np.diff(matrix.indptr))
-    by_worth = np.argsort(-matrix.data, kind="stable")
-    order = by_worth[np.argsort(rows[by_worth], kind="stable")]
-    rows, who, totals = rows[order], matrix.indices[order], matrix.data[order]
-    position = np.arange(len(rows)) - matrix.indptr[rows]
-    pick = (position < top) & (totals > 0)
-    return Sources(rows[pick], who[pick].astype(np.int64), totals[pick])
+    indptr = matrix.indptr
+    data = matrix.data.astype(np.float64, copy=True)
+    if len(data) == 0:
+        empty = np.zeros(0, np.int64)
+        return Sources(empty, empty, np.zeros(0))
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    starts = indptr[:-1][indptr[:-1] < indptr[1:]]
+    row_slot = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(data))))
+    found: list[NDArray[np.int64]] = []
+    for _ in range(top):
+        best = np.maximum.reduceat(data, starts)[row_slot]
+        hits = np.flatnonzero((data == best) & (data > 0))
+        if len(hits) == 0:
+            break
+        first = hits[np.r_[True, rows[hits][1:] != rows[hits][:-1]]]
+        found.append(first)
+        data[first] = -np.inf
+    picked = np.concatenate(found) if found else np.zeros(0, np.int64)
+    order = np.lexsort((np.repeat(np.arange(len(found)), [len(f) for f in found]), rows[picked]))
+    picked = picked[order]
+    return Sources(
+        rows[picked].astype(np.int64),
+        matrix.indices[picked].astype(np.int64),
+        matrix.data[picked].astype(np.float64),
+    )
 
 
 def compute(
@@ -185,8 +217,14 @@ def compute(
     params: Params,
     *,
     extra_ids: NDArray[np.int64] | None = None,
+    eligible_ids: NDArray[np.int64] | None = None,
 ) -> Scores:
-    """Scores now (with breakdown and top sources) and the change over 30 days."""
+    """Scores now (with breakdown and top sources) and the change over 30 days.
+
+    `seed_ids` are the seeds the community marked (admins, seed roles); members earn
+    seed status from the ledger itself. `eligible_ids`, when given, are the only
+    members who may earn it (None: everyone).
+    """
     giver = ledger.giver
     arrays = [ledger.receiver, giver[giver >= 0], seed_ids]
     if extra_ids is not None:
@@ -203,8 +241,15 @@ def compute(
     g = np.where(giver >= 0, lookup[np.maximum(giver, 0)], SYSTEM)
     seeds = lookup[seed_ids] if len(seed_ids) else np.zeros(0, np.int64)
     seeds = np.unique(seeds)
-    now_at = _score_at(now, n, g, r, ledger, seeds, params)
-    past = _score_at(now - 30 * DAY, n, g, r, ledger, seeds, params)
+    if eligible_ids is None:
+        eligible = np.ones(n, dtype=bool)
+    else:
+        eligible = np.zeros(n, dtype=bool)
+        known = eligible_ids[(eligible_ids >= 0) & (eligible_ids <= top_id)]
+        found = lookup[known]
+        eligible[found[found >= 0]] = True
+    now_at = _score_at(now, n, g, r, ledger, seeds, eligible, params)
+    past = _score_at(now - 30 * DAY, n, g, r, ledger, seeds, eligible, params)
     rm, gm, km = r[now_at.mask], g[now_at.mask], ledger.kind[now_at.mask]
     source = np.where(gm >= 0, gm, n + km)
     sources = _top_sources(n, rm, source, now_at.worth, 3)

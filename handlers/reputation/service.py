@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import uuid
+from functools import partial
 
 import numpy as np
 
@@ -100,10 +101,22 @@ class ReputationService:
             self._marked.add((member.id, reason))
 
     async def seed_ids(self, community_id: int, policy: ReputationPolicy, now: float) -> list[int]:
-        marked = await self.storage.contributions.seeds(community_id)
+        """The seeds the community marked: admins and members with a seed role.
+
+        Other members earn seed status from the ledger (trusted members credited them
+        over time), which the score computes; age alone never makes a seed.
+        """
+        return sorted(await self.storage.contributions.seeds(community_id))
+
+    async def eligible_ids(
+        self, community_id: int, policy: ReputationPolicy, now: float
+    ) -> list[int] | None:
+        """Members old enough to earn seed status (None: everyone, no age rule)."""
+        if policy.seed_member_age_days <= 0:
+            return None
         old_enough = now - policy.seed_member_age_days * DAY
         ages = await self.storage.members.member_ages(community_id)
-        return sorted(set(marked) | {m for m, first_seen, _ in ages if first_seen <= old_enough})
+        return sorted(m for m, first_seen, _ in ages if first_seen <= old_enough)
 
     # ----- snapshots ---------------------------------------------------------------------
     def _stale(self, snap: SnapshotInfo | None, version: int, policy: ReputationPolicy) -> bool:
@@ -119,6 +132,7 @@ class ReputationService:
         version = await self.storage.contributions.version(community_id)
         columns = await self.storage.contributions.load(community_id)
         seed_list = await self.seed_ids(community_id, policy, now)
+        eligible_list = await self.eligible_ids(community_id, policy, now)
         giver, receiver = columns.giver, columns.receiver
         kind, weight, at = columns.kind, columns.weight, columns.at
         # One person across platforms (issue 8): accounts linked to one wallet score as
@@ -132,9 +146,14 @@ class ReputationService:
             kind = [kind[i] for i in keep]
             weight, at = [weight[i] for i in keep], [at[i] for i in keep]
             seed_list = sorted({canonical.get(s, s) for s in seed_list})
+            if eligible_list is not None:
+                eligible_list = sorted({canonical.get(e, e) for e in eligible_list})
         seeds = np.asarray(seed_list, dtype=np.int64)
+        eligible = None if eligible_list is None else np.asarray(eligible_list, dtype=np.int64)
         ledger = Ledger.from_columns(giver, receiver, kind, weight, at)
-        scores = await asyncio.to_thread(compute, ledger, seeds, now, Params.of(policy))
+        scores = await asyncio.to_thread(
+            partial(compute, eligible_ids=eligible), ledger, seeds, now, Params.of(policy)
+        )
         rows = await asyncio.to_thread(snapshot_rows, scores)
         info = await self.storage.reputation.save(
             community_id, computed_at=now, ledger_version=version, events=len(ledger), rows=rows

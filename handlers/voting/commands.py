@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import replace
 from typing import Any
 
 from handlers.communities.identity import check_unlinked, superseded, voter_of
@@ -83,6 +84,7 @@ async def cast_vote(ctx: Context, proposal: ProposalRecord, ballot_text: str) ->
         breakdown=weight.breakdown,
         at=now,
         signature=signed.record,
+        delivery=ctx.event.key,  # a redelivered update gets its first receipt back
     )
     override = await override_for(ctx.deps, strategy, voter, proposal, weight, now)
     others = await superseded(ctx.deps, proposal, member, voter, now)
@@ -90,7 +92,8 @@ async def cast_vote(ctx: Context, proposal: ProposalRecord, ballot_text: str) ->
         outcome = await ctx.deps.storage.ballots.cast(request)
     else:  # this voter's power leaves their delegate's ballot in the same transaction
         extra = [override] if override is not None else []
-        outcome = (await ctx.deps.storage.ballots.cast_many([request, *extra, *others]))[0]
+        together = [replace(r, delivery=request.delivery) for r in [request, *extra, *others]]
+        outcome = (await ctx.deps.storage.ballots.cast_many(together))[0]
     if outcome.refused is not None:
         raise VotingClosed(f"Proposal #{proposal.number} {REFUSED[outcome.refused]}.")
     shown = format_selection(proposal.method, proposal.choices, selection)
@@ -102,7 +105,7 @@ async def cast_vote(ctx: Context, proposal: ProposalRecord, ballot_text: str) ->
         + f"\nReceipt: {code(outcome.receipt or '')}"
         + signed.hint
     )
-    if not outcome.replaced:
+    if not outcome.replaced and not outcome.replayed:  # a replay was credited the first time
         await ctx.deps.events.publish(ctx.deps, BallotCast(ctx, proposal, member))
     replies = [Reply(text, private=True)]
     if not proposal.hidden:

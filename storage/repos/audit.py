@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,26 @@ def entry_hash(
     payload_text: str,
 ) -> str:
     """The chained hash of one entry; `govbot audit verify` recomputes exactly this."""
+    return chain_hash(prev_hash, seq, repr(at), community_id, kind, subject, payload_text)
+
+
+def chain_hash(
+    prev_hash: str,
+    seq: int,
+    at_text: str,
+    community_id: int | None,
+    kind: str,
+    subject: str,
+    payload_text: str,
+) -> str:
+    """The hash with the time already written as text (`repr` of the stored float).
+
+    The published log carries that text, so a verifier never formats a float itself.
+    """
     body = dumps(
         {
             "seq": seq,
-            "at": repr(at),
+            "at": at_text,
             "community": community_id,
             "kind": kind,
             "subject": subject,
@@ -56,6 +72,25 @@ def entry_hash(
         }
     )
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _entry(row: Any) -> tuple[AuditEntry, str]:
+    m = row._mapping
+    try:
+        payload = json.loads(m["payload"])
+    except ValueError:
+        payload = {}
+    entry = AuditEntry(
+        m["seq"],
+        m["at"],
+        m["community_id"],
+        m["kind"],
+        m["subject"],
+        payload if isinstance(payload, dict) else {},
+        m["prev_hash"],
+        m["hash"],
+    )
+    return entry, m["payload"]
 
 
 class AuditRepo:
@@ -104,39 +139,68 @@ class AuditRepo:
         await conn.execute(audit_log.insert(), rows)
         return out
 
-    async def entries(self, batch: int = 5000) -> AsyncIterator[tuple[AuditEntry, str]]:
-        """Every entry in order with its stored payload text (for re-hashing)."""
-        last = 0
-        while True:
+    async def entries(
+        self, batch: int = 5000, *, since: int = 0, limit: int | None = None
+    ) -> AsyncIterator[tuple[AuditEntry, str]]:
+        """Entries after `since` in order, with their stored payload text (for re-hashing)."""
+        last = since
+        left = limit
+        while left is None or left > 0:
+            size = batch if left is None else min(batch, left)
             async with self.db.read() as conn:
                 rows = (
                     await conn.execute(
                         select(audit_log)
                         .where(audit_log.c.seq > last)
                         .order_by(audit_log.c.seq)
-                        .limit(batch)
+                        .limit(size)
                     )
                 ).all()
             if not rows:
                 return
             for row in rows:
-                m = row._mapping
-                try:
-                    payload = json.loads(m["payload"])
-                except ValueError:
-                    payload = {}
-                entry = AuditEntry(
-                    m["seq"],
-                    m["at"],
-                    m["community_id"],
-                    m["kind"],
-                    m["subject"],
-                    payload,
-                    m["prev_hash"],
-                    m["hash"],
+                entry, text = _entry(row)
+                yield entry, text
+                last = entry.seq
+            if left is not None:
+                left -= len(rows)
+
+    async def by_hash(self, digest: str) -> AuditEntry | None:
+        """The entry with this hash (a ballot's receipt is its entry's hash)."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(audit_log).where(audit_log.c.hash == digest))).first()
+        return _entry(row)[0] if row else None
+
+    async def tip(self) -> tuple[int, str]:
+        """(index, hash) of the newest entry; (0, GENESIS) for an empty log."""
+        async with self.db.read() as conn:
+            return await self.head(conn)
+
+    async def append_if(
+        self,
+        kind: str,
+        decide: Callable[[tuple[int, str], AuditEntry | None], NewEntry | None],
+    ) -> AuditEntry | None:
+        """Append what `decide` returns, seeing the head and the newest entry of `kind`.
+
+        Both are read inside the write transaction, so of several processes asking at
+        once exactly one appends (the periodic checkpoint relies on this).
+        """
+        async with self.db.write() as conn:
+            head = await self.head(conn)
+            row = (
+                await conn.execute(
+                    select(audit_log)
+                    .where(audit_log.c.kind == kind)
+                    .order_by(audit_log.c.seq.desc())
+                    .limit(1)
                 )
-                yield entry, m["payload"]
-                last = m["seq"]
+            ).first()
+            new = decide(head, _entry(row)[0] if row else None)
+            if new is None:
+                return None
+            [entry] = await self.append(conn, [new])
+            return entry
 
     async def hash_of(self, kind: str, subject: str) -> str:
         """The hash of the first entry of `kind` about `subject` ('' if there is none)."""

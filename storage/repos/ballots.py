@@ -4,6 +4,11 @@ Votes go through a group committer: a batch checks, inside its write transaction
 each proposal is still open and not past its end, appends one audit entry per ballot
 (the entry hash is the voter's receipt) and upserts the ballots. Closing a proposal takes
 the same write lock, so no ballot can slip in after the tally.
+
+A request may name the platform event it comes from (`delivery`, e.g. a Telegram update
+that can be delivered again after a crash). Its outcome is recorded in the same
+transaction; the same delivery cast again writes nothing and gets the stored outcome
+back, so a redelivered `/vote` answers with its original receipt instead of voting twice.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from storage.db import Database
 from storage.group_commit import GroupCommitter
 from storage.records import BallotRecord, dumps
 from storage.repos.audit import AuditRepo, NewEntry
+from storage.repos.deliveries import DeliveryRepo
 from storage.schema import ballots, proposals
 
 
@@ -33,6 +39,7 @@ class CastRequest:
     breakdown: dict[str, Any]
     at: float
     signature: str | None = None
+    delivery: str | None = None  # the platform event's key (storage/schema_deliveries.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class CastOutcome:
     receipt: str | None
     replaced: bool
     refused: str | None = None
+    replayed: bool = False  # the same delivery was cast before: nothing was written now
 
 
 def _record(row: Any) -> BallotRecord:
@@ -58,10 +66,40 @@ def _record(row: Any) -> BallotRecord:
     )
 
 
+def _replay(replayed: dict[str, Any], index: dict[str, int], key: str) -> CastOutcome:
+    """The stored outcome of the next request of this delivery (same order as first time)."""
+    position = index.get(key, 0)
+    index[key] = position + 1
+    stored = replayed[key]
+    receipt, replaced, refused = stored[position] if position < len(stored) else stored[-1]
+    return CastOutcome(receipt, bool(replaced), refused, replayed=True)
+
+
+def _keyed(
+    requests: list[CastRequest], outcomes: list[CastOutcome], replayed: dict[str, Any]
+) -> dict[str, list[list[Any]]]:
+    """Each new delivery's outcomes, in request order, as stored in `deliveries.outcome`."""
+    found: dict[str, list[list[Any]]] = {}
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if request.delivery is not None and request.delivery not in replayed:
+            found.setdefault(request.delivery, []).append(
+                [outcome.receipt, outcome.replaced, outcome.refused]
+            )
+    return found
+
+
 class BallotRepo:
-    def __init__(self, db: Database, audit: AuditRepo, *, max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditRepo,
+        deliveries: DeliveryRepo | None = None,
+        *,
+        max_batch: int = 1000,
+    ) -> None:
         self.db = db
         self.audit = audit
+        self.deliveries = deliveries or DeliveryRepo(db)
         self._committer: GroupCommitter[CastRequest, CastOutcome] = GroupCommitter(
             self.cast_many, max_batch=max_batch
         )
@@ -77,13 +115,18 @@ class BallotRepo:
     async def cast_many(self, requests: list[CastRequest]) -> list[CastOutcome]:
         """Store a batch in one write transaction; requests for closed proposals are refused."""
         async with self.db.write() as conn:
+            keys = {r.delivery for r in requests if r.delivery is not None}
+            replayed = await self.deliveries.outcomes(conn, keys)
             states = await self._proposal_states(conn, {r.proposal_id for r in requests})
             existing = await self._existing(conn, requests)
             accepted: list[CastRequest] = []
             outcomes: list[CastOutcome | None] = []
+            replay_index: dict[str, int] = {}
             for request in requests:
                 status, ends_at = states.get(request.proposal_id, ("missing", 0.0))
-                if status != "open":
+                if request.delivery is not None and request.delivery in replayed:
+                    outcomes.append(_replay(replayed, replay_index, request.delivery))
+                elif status != "open":
                     outcomes.append(CastOutcome(None, False, status))
                 elif request.at >= ends_at:
                     outcomes.append(CastOutcome(None, False, "ended"))
@@ -133,16 +176,17 @@ class BallotRepo:
                     | {"signature": stmt.excluded.signature},
                 )
                 await conn.execute(stmt, list(latest.values()))
-        receipts = iter(entries)
-        seen: set[tuple[int, int]] = set()
-        result: list[CastOutcome] = []
-        for request, outcome in zip(requests, outcomes, strict=True):
-            if outcome is not None:
-                result.append(outcome)
-                continue
-            key = (request.proposal_id, request.member_id)
-            result.append(CastOutcome(next(receipts).hash, key in existing or key in seen))
-            seen.add(key)
+            receipts = iter(entries)
+            seen: set[tuple[int, int]] = set()
+            result: list[CastOutcome] = []
+            for request, outcome in zip(requests, outcomes, strict=True):
+                if outcome is not None:
+                    result.append(outcome)
+                    continue
+                key = (request.proposal_id, request.member_id)
+                result.append(CastOutcome(next(receipts).hash, key in existing or key in seen))
+                seen.add(key)
+            await self.deliveries.record(conn, _keyed(requests, result, replayed))
         return result
 
     async def _proposal_states(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -12,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
+from storage.group_commit import GroupCommitter
 from storage.records import CommunityRecord, MemberRecord, dumps
 from storage.repos.audit import AuditRepo, NewEntry
 from storage.schema import communities, community_spaces, members
@@ -146,13 +148,36 @@ def _is_placeholder(record: MemberRecord, display_name: str) -> bool:
     return record.display_name == record.user_id and display_name not in ("", record.user_id)
 
 
-class MemberRepo:
-    """Members are platform accounts within a community, created on first sight."""
+MemberKey = tuple[int, str, str]  # (community id, platform, user id)
 
-    def __init__(self, db: Database) -> None:
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    key: MemberKey
+    display_name: str
+    first_seen: float
+    account_created: float | None
+
+
+class MemberRepo:
+    """Members are platform accounts within a community, created on first sight.
+
+    A burst of members the bot has never seen (200 new voters at once) must not cost a
+    write transaction and a disk sync each, one after another: lookups of unknown
+    members share one read and their creation shares one write (group commit), so the
+    burst costs a couple of transactions in all.
+    """
+
+    def __init__(self, db: Database, *, max_batch: int = 1000) -> None:
         self.db = db
         self._insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        self._cache: dict[tuple[int, str, str], MemberRecord] = {}
+        self._cache: dict[MemberKey, MemberRecord] = {}
+        self._loader: GroupCommitter[MemberKey, MemberRecord | None] = GroupCommitter(
+            self._find_many, max_batch=max_batch
+        )
+        self._creator: GroupCommitter[NewMember, MemberRecord] = GroupCommitter(
+            self._create_many, max_batch=max_batch
+        )
 
     async def ensure(
         self,
@@ -168,36 +193,80 @@ class MemberRepo:
         cached = self._cache.get(key)
         if cached is not None and not _is_placeholder(cached, display_name):
             return cached
-        async with self.db.read() as conn:
-            row = (await conn.execute(self._lookup(*key))).first()
-        if row is not None and _is_placeholder(member_record(row), display_name):
+        record = await self._loader.submit(key)
+        if record is not None and _is_placeholder(record, display_name):
             # First seen only as a message author (name unknown, stored as the user id):
             # the real name arrived, so /rep <name> and cards can find them.
             async with self.db.write() as conn:
                 await conn.execute(
                     update(members)
-                    .where(members.c.id == row._mapping["id"])
+                    .where(members.c.id == record.id)
                     .values(display_name=display_name[:200])
                 )
-                row = (await conn.execute(self._lookup(*key))).one()
-        if row is None:
-            async with self.db.write() as conn:
-                await conn.execute(
-                    self._insert(members)
-                    .values(
-                        community_id=community_id,
-                        platform=platform,
-                        user_id=user_id,
-                        display_name=display_name[:200],
-                        first_seen=now if now is not None else time.time(),
-                        account_created=account_created,
-                    )
-                    .on_conflict_do_nothing(index_elements=["community_id", "platform", "user_id"])
-                )
-                row = (await conn.execute(self._lookup(*key))).one()
-        record = member_record(row)
+                record = member_record((await conn.execute(self._lookup(*key))).one())
+        if record is None:
+            first_seen = now if now is not None else time.time()
+            record = await self._creator.submit(
+                NewMember(key, display_name[:200], first_seen, account_created)
+            )
         self._cache[key] = record
         return record
+
+    async def _find_many(self, keys: list[MemberKey]) -> list[MemberRecord | None]:
+        """One read for every member looked up meanwhile."""
+        async with self.db.read() as conn:
+            found = await self._select_many(conn, keys)
+        return [found.get(key) for key in keys]
+
+    @staticmethod
+    async def _select_many(
+        conn: AsyncConnection, keys: list[MemberKey]
+    ) -> dict[MemberKey, MemberRecord]:
+        """The members with these keys (one query per community and platform)."""
+        found: dict[MemberKey, MemberRecord] = {}
+        groups: dict[tuple[int, str], set[str]] = {}
+        for community_id, platform, user_id in keys:
+            groups.setdefault((community_id, platform), set()).add(user_id)
+        for (community_id, platform), user_ids in groups.items():
+            rows = await conn.execute(
+                select(members).where(
+                    members.c.community_id == community_id,
+                    members.c.platform == platform,
+                    members.c.user_id.in_(user_ids),
+                )
+            )
+            for row in rows:
+                record = member_record(row)
+                found[(community_id, platform, record.user_id)] = record
+        return found
+
+    async def _create_many(self, new: list[NewMember]) -> list[MemberRecord]:
+        """Insert every new member of the batch in one write; a member that appeared
+        meanwhile (another process, the same member twice) is kept as it is."""
+        rows: dict[MemberKey, dict[str, Any]] = {}
+        for m in new:  # the same member twice in a batch: the first request wins
+            rows.setdefault(
+                m.key,
+                {
+                    "community_id": m.key[0],
+                    "platform": m.key[1],
+                    "user_id": m.key[2],
+                    "display_name": m.display_name,
+                    "first_seen": m.first_seen,
+                    "account_created": m.account_created,
+                },
+            )
+        async with self.db.write() as conn:
+            inserted = await conn.execute(
+                self._insert(members)
+                .on_conflict_do_nothing(index_elements=["community_id", "platform", "user_id"])
+                .returning(*members.c, sort_by_parameter_order=True),
+                list(rows.values()),
+            )
+            found = {(r.community_id, r.platform, r.user_id): member_record(r) for r in inserted}
+            if missing := [key for key in rows if key not in found]:  # created meanwhile
+                found |= await self._select_many(conn, missing)
+        return [found[m.key] for m in new]
 
     @staticmethod
     def _lookup(community_id: int, platform: str, user_id: str) -> Any:

@@ -5,14 +5,13 @@ Only delegations in force at a proposal's snapshot count; every change is audite
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
+from storage.cache import AheadCache
 from storage.db import Database
-from storage.group_commit import GroupCommitter
 from storage.repos.audit import AuditRepo, NewEntry
 from storage.schema_wallets import delegations
 
@@ -38,10 +37,9 @@ class DelegationRepo:
     def __init__(self, db: Database, audit: AuditRepo, *, max_batch: int = 1000) -> None:
         self.db = db
         self.audit = audit
-        self._delegations: dict[int, tuple[list[DelegationRecord], float]] = {}
-        # Cache refreshes are batched: a burst of voters' entries expire together.
-        self._delegation_loader: GroupCommitter[int, list[DelegationRecord]] = GroupCommitter(
-            self._load_delegations, max_batch=max_batch
+        # Per community, briefly; reloaded ahead of expiry so no vote waits (storage/cache.py).
+        self._delegations: AheadCache[int, list[DelegationRecord]] = AheadCache(
+            self._load_delegations, ttl=CACHE_SECONDS, max_batch=max_batch
         )
 
     async def delegate(
@@ -87,7 +85,7 @@ class DelegationRepo:
                     )
                 ],
             )
-        self._delegations.pop(community_id, None)
+        self._delegations.forget(community_id)
         return DelegationRecord(id=int(result.inserted_primary_key[0]), **values)  # type: ignore[index,arg-type]
 
     async def undelegate(self, delegator_id: int, *, at: float) -> DelegationRecord | None:
@@ -117,7 +115,7 @@ class DelegationRepo:
                     )
                 ],
             )
-        self._delegations.pop(row.community_id, None)
+        self._delegations.forget(row.community_id)
         return _delegation(row)
 
     async def active_delegation(self, delegator_id: int) -> DelegationRecord | None:
@@ -134,13 +132,10 @@ class DelegationRepo:
 
     async def all_delegations(self, community_id: int) -> list[DelegationRecord]:
         """Every delegation ever made in the community (cached briefly; local writes refresh)."""
-        now = time.monotonic()
-        cached = self._delegations.get(community_id)
-        if cached is not None and now - cached[1] < CACHE_SECONDS:
-            return cached[0]
-        found = await self._delegation_loader.submit(community_id)
-        self._delegations[community_id] = (found, now)
-        return found
+        return await self._delegations.get(community_id)
+
+    async def close(self) -> None:
+        await self._delegations.close()
 
     async def _load_delegations(self, community_ids: list[int]) -> list[list[DelegationRecord]]:
         async with self.db.read() as conn:

@@ -9,13 +9,13 @@ so many members verifying at once share one transaction and one sync.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.cache import AheadCache
 from storage.db import Database
 from storage.group_commit import GroupCommitter
 from storage.repos.audit import AuditRepo, NewEntry
@@ -85,12 +85,11 @@ class WalletRepo:
         self._committer: GroupCommitter[LinkRequest, LinkOutcome] = GroupCommitter(
             self.link_many, max_batch=max_batch
         )
-        self._active: dict[int, tuple[LinkRecord | None, float]] = {}
-        # Cache refreshes are batched too: the cached entries of a burst of voters expire
-        # together, and 200 separate reads queued on the pool stalled every vote for
-        # ~0.15 s (the vote benchmark's p99); batched, they are one or two queries.
-        self._active_loader: GroupCommitter[int, LinkRecord | None] = GroupCommitter(
-            self._load_active, max_batch=max_batch
+        # Each member's link, briefly: misses share one query, and a busy member's entry
+        # is reloaded before it expires (storage/cache.py), so a burst of voters never
+        # waits for the reload of entries that were all loaded, and expire, together.
+        self._active: AheadCache[int, LinkRecord | None] = AheadCache(
+            self._load_active, ttl=ACTIVE_CACHE_SECONDS, max_batch=max_batch
         )
 
     # ------------------------------------------------------------------ links
@@ -101,6 +100,7 @@ class WalletRepo:
 
     async def drain(self) -> None:
         await self._committer.drain()
+        await self._active.close()
 
     async def link_many(self, requests: list[LinkRequest]) -> list[LinkOutcome]:
         """Decide and write a whole batch in one transaction with a fixed number of queries.
@@ -157,7 +157,7 @@ class WalletRepo:
                 ]
         for outcome in outcomes:
             if outcome.link is not None:
-                self._active.pop(outcome.link.member_id, None)
+                self._active.forget(outcome.link.member_id)
         return outcomes
 
     async def _insert_links(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
@@ -315,13 +315,7 @@ class WalletRepo:
 
     async def active(self, member_id: int, *, fresh: bool = False) -> LinkRecord | None:
         """The member's current link (cached briefly per process; local writes refresh it)."""
-        now = time.monotonic()
-        cached = self._active.get(member_id)
-        if not fresh and cached is not None and now - cached[1] < ACTIVE_CACHE_SECONDS:
-            return cached[0]
-        record = await self._active_loader.submit(member_id)
-        self._active[member_id] = (record, now)
-        return record
+        return await self._active.get(member_id, fresh=fresh)
 
     async def _load_active(self, member_ids: list[int]) -> list[LinkRecord | None]:
         async with self.db.read() as conn:
@@ -390,7 +384,7 @@ class WalletRepo:
                     )
                 ],
             )
-        self._active.pop(member_id, None)
+        self._active.forget(member_id)
         return record
 
     async def count_links(self) -> int:

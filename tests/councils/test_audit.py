@@ -25,7 +25,7 @@ async def elect(core: Core, clock: ManualClock) -> None:
     )
     await stand_all(core, "Stewards", "ann", "bob", "cyd")
     await later(core, clock, 24 * HOUR)
-    await vote_all(core, 1, {"v1": "ann", "v2": "ann > bob", "v3": "bob", "v4": "cyd > bob"})
+    await vote_all(core, 1, {"v1": "ann", "v2": "ann > bob", "v3": "bob", "v4": "bob", "v5": "cyd"})
     await later(core, clock, 24 * HOUR)
     assert set(await seated(core, "Stewards")) == {"ann", "bob"}
 

@@ -51,7 +51,7 @@ async def test_a_council_elected_on_telegram(tmp_path: Path, tg_fake: FakeTelegr
         tg_fake.send_text(GROUP, ALICE, "/vote 1 Bob > Carol")
         tg_fake.send_text(GROUP, BOB, "/vote 1 Carol > Bob")
         tg_fake.send_text(GROUP, CAROL, "/vote 1 Carol")
-        tg_fake.send_text(GROUP, DAVE, "/vote 1 Dave")
+        tg_fake.send_text(GROUP, DAVE, "/vote 1 Bob > Dave")
 
         async def four() -> bool:
             return await ballots(tg.core, 1) == 4
@@ -88,7 +88,8 @@ async def test_a_council_elected_on_discord(tmp_path: Path) -> None:
         await fake.wait_for(
             "POST", channel, since=start, where=lambda c: "#1 Council" in discord_text(c)
         )
-        for voter, ballot in (("ann", "ann > bob"), ("bob", "bob"), ("dee", "cyd > ann")):
+        ballots_cast = (("ann", "ann > bob"), ("bob", "bob"), ("dee", "ann > cyd"), ("eve", "bob"))
+        for voter, ballot in ballots_cast:
             _, voted = await dc.ask("vote", dc.user(voter), id=1, ballot=ballot)
             assert "Vote recorded on #1" in discord_text(voted)
         start = len(fake.calls)

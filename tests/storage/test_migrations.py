@@ -58,7 +58,10 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (6, "leases: one process at a time per background job"),
         (7, "contributions: index by receiver"),
         (8, "elections: proposal options"),
-        (9, "councils: councils, elections, candidacies, seats, motions, notices"),
+        (9, "reach: reminders"),
+        (10, "deliveries: handled platform events by key"),
+        (11, "rewards: epochs, allocations, acknowledgements"),
+        (12, "councils: councils, elections, candidacies, seats, motions, notices"),
     ]
 
 

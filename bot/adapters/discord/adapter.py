@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -59,8 +60,9 @@ log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
 CHOICE_NAME_LIMIT = 100
-STOP_FLUSH_SECONDS = 5.0
+DRAIN_SECONDS = 10.0  # when stop() is given no deadline
 NO_USER = "Sorry, Discord did not say who sent this, so it was not carried out."
+STOPPING = "govbot is restarting and did not carry this out. Please try again in a minute."
 
 
 def replies_privately(spec: CommandSpec | None) -> bool:
@@ -132,19 +134,45 @@ class DiscordAdapter:
             await self.refresher.close()
             restore()
 
-    async def stop(self) -> None:
-        """Finish the interactions in flight and the pending card edits, then disconnect."""
+    async def stop(self, deadline: float | None = None) -> None:
+        """Take no new interactions (they are told to retry), finish those in flight and
+        the pending card edits by `deadline` (event-loop time), then disconnect.
+
+        An interaction counts as in flight from the moment its handler starts, before
+        its deferral, so one that arrived just before the signal gets its final answer
+        too; the set is re-read until it is empty, since a handler scheduled before the
+        signal may start after it."""
         self._stopping = True
-        pending = [task for task in self._inflight if task is not asyncio.current_task()]
-        if pending:
-            _done, late = await asyncio.wait(pending, timeout=STOP_FLUSH_SECONDS)
-            if late:
-                log.warning("%d interactions still running at stop; abandoned", len(late))
+        loop = asyncio.get_running_loop()
+        deadline = deadline if deadline is not None else loop.time() + DRAIN_SECONDS
+        me = asyncio.current_task()
+        while pending := [task for task in self._inflight if task is not me]:
+            left = deadline - loop.time()
+            if left <= 0:
+                log.warning("%d interactions still running at the drain deadline", len(pending))
+                break
+            await asyncio.wait(pending, timeout=left)
         try:
-            await asyncio.wait_for(self.refresher.flush(), STOP_FLUSH_SECONDS)
+            await asyncio.wait_for(self.refresher.flush(), max(0.5, deadline - loop.time()))
         except TimeoutError:
             log.warning("card refreshes still pending at stop; dropped")
         await self.client.close()
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        """Count the running handler as in flight until it returns (stop() waits for it)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _refuse_stopping(self, interaction: discord.Interaction) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.send_message(STOPPING, ephemeral=True)
 
     async def deliver(self, reply: Reply) -> None:
         """A reply that names its place (scheduled results): post it in that channel."""
@@ -161,9 +189,11 @@ class DiscordAdapter:
         if reply.private:
             log.warning("dropping a private reply without a recipient channel=%s", where.channel_id)
             return
-        channel = self.client.get_partial_messageable(
+        channel: discord.abc.Messageable = self.client.get_partial_messageable(
             int(where.channel_id), guild_id=int(where.space_id) if where.space_id else None
         )
+        if where.is_private:  # a direct message to a member (private reminders): id = user
+            channel = await self.client.create_dm(discord.Object(int(where.channel_id)))
         reference = None
         if target := reply.meta.get("reply_to_message"):
             reference = discord.MessageReference(
@@ -182,39 +212,54 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, name: str, values: dict[str, Any]
     ) -> None:
         """A slash command: defer, dispatch with typed options, answer."""
-        spec = self.host.command(name)
-        private = replies_privately(spec)
-        if not await self._defer(interaction, thinking=True, ephemeral=private):
-            return
-        options = {k: v for k, v in values.items() if v is not None}
-        await self._run(interaction, Command(name, options=options), deferred_private=private)
+        with self._in_flight():
+            if self._stopping:
+                await self._refuse_stopping(interaction)
+                return
+            spec = self.host.command(name)
+            private = replies_privately(spec)
+            if not await self._defer(interaction, thinking=True, ephemeral=private):
+                return
+            options = {k: v for k, v in values.items() if v is not None}
+            await self._run(interaction, Command(name, options=options), deferred_private=private)
 
     async def on_context(
         self, interaction: discord.Interaction, message: discord.Message, name: str
     ) -> None:
         """A message context menu ("Mark as helpful"): the command as a reply to it."""
-        private = replies_privately(self.host.command(name))
-        if not await self._defer(interaction, thinking=True, ephemeral=private):
-            return
-        ref = MessageRef(PLATFORM, str(message.channel.id), str(message.id))
-        author = actor_of(message.author, admin_role=self.settings.admin_role)
-        command = Command(name, reply_to=ref, reply_to_author=author)
-        await self._run(interaction, command, deferred_private=private)
+        with self._in_flight():
+            if self._stopping:
+                await self._refuse_stopping(interaction)
+                return
+            private = replies_privately(self.host.command(name))
+            if not await self._defer(interaction, thinking=True, ephemeral=private):
+                return
+            ref = MessageRef(PLATFORM, str(message.channel.id), str(message.id))
+            author = actor_of(message.author, admin_role=self.settings.admin_role)
+            command = Command(name, reply_to=ref, reply_to_author=author)
+            await self._run(interaction, command, deferred_private=private)
 
     async def on_press(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A card button: acknowledge without a loading message, dispatch, follow up."""
-        if not await self._defer(interaction, thinking=False, ephemeral=False):
-            return
-        message = interaction.message
-        ref = (
-            MessageRef(PLATFORM, str(interaction.channel_id), str(message.id)) if message else None
-        )
-        try:
-            action, args = decode(custom_id)
-        except DomainError as error:
-            await self._answer(interaction, [Reply(error.message, meta={"error": "button"})], None)
-            return
-        await self._run(interaction, Press(action, args, ref), deferred_private=None)
+        with self._in_flight():
+            if self._stopping:
+                await self._refuse_stopping(interaction)
+                return
+            if not await self._defer(interaction, thinking=False, ephemeral=False):
+                return
+            message = interaction.message
+            ref = (
+                MessageRef(PLATFORM, str(interaction.channel_id), str(message.id))
+                if message
+                else None
+            )
+            try:
+                action, args = decode(custom_id)
+            except DomainError as error:
+                reply = Reply(error.message, meta={"error": "button"})
+                await self._answer(interaction, [reply], None)
+                return
+            await self._run(interaction, Press(action, args, ref), deferred_private=None)
 
     async def _defer(
         self, interaction: discord.Interaction, *, thinking: bool, ephemeral: bool
@@ -244,18 +289,6 @@ class DiscordAdapter:
 
     async def _run(
         self, interaction: discord.Interaction, payload: Any, *, deferred_private: bool | None
-    ) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
-        try:
-            await self._dispatch_and_answer(interaction, payload, deferred_private)
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
-
-    async def _dispatch_and_answer(
-        self, interaction: discord.Interaction, payload: Any, deferred_private: bool | None
     ) -> None:
         try:
             replies = await self.host.dispatch(self._event(interaction, payload))
@@ -464,6 +497,12 @@ class DiscordAdapter:
 
     async def _passive(self, event: Event) -> None:
         """Dispatch a reaction or message; refusals stay silent, the rest is posted."""
+        if self._stopping:
+            return  # a reaction or message after the signal is not taken in
+        with self._in_flight():
+            await self._passive_now(event)
+
+    async def _passive_now(self, event: Event) -> None:
         try:
             replies = await self.host.dispatch(event)
         except Exception:

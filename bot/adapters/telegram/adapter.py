@@ -1,8 +1,15 @@
 """The Telegram adapter: python-telegram-bot's `Application`, run inside our own loop.
 
 `Application.run_polling()` owns the event loop, and govbot runs Telegram beside Discord,
-the scheduler and the web server in one loop, so the application is driven by hand:
-initialize → start → updater.start_polling / start_webhook … and the reverse on stop.
+the scheduler and the web server in one loop, so the application is driven by hand. Its
+`Updater` is not used: it confirms updates before they are handled and drops its queue
+at shutdown. `UpdateFeed` (feed.py) fetches updates itself — polling, or from our own
+webhook endpoint (webhook.py) — and hands each to `Application.process_update`, which
+runs the handlers below; an update is confirmed to Telegram only once it was handled
+and noted as done (its effects committed; see feed.py for the bounded number that may
+still be sending their answers), so nothing fetched is lost to a crash or a shutdown,
+and nothing is applied twice. On stop, the feed takes nothing new and the updates in
+hand finish, answers included, by the process-wide drain deadline.
 
 Updates become neutral events (commands, button presses, reactions, plain messages and
 replies) for the dispatcher; its replies go out through `Outbox`. The adapter decides
@@ -32,7 +39,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -48,11 +54,14 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters.base import wait_for_event
 from bot.adapters.telegram.cards import CardRefresher
+from bot.adapters.telegram.feed import UpdateFeed
 from bot.adapters.telegram.hygiene import LogHygiene
+from bot.adapters.telegram.limits import OVERALL_PER_SECOND, SendLimiter
 from bot.adapters.telegram.memory import AdminCache, Authors, PendingPrivate
+from bot.adapters.telegram.notices import NoticeBoard
 from bot.adapters.telegram.outbox import Origin, Outbox, Target
 from bot.adapters.telegram.render import first_line, plain_short
-from bot.adapters.telegram.safebot import SafeExtBot
+from bot.adapters.telegram.safebot import SafeExtBot, sanitize_updates
 from bot.adapters.telegram.translate import (
     COMMAND_TEXT,
     PLATFORM,
@@ -65,6 +74,7 @@ from bot.adapters.telegram.translate import (
     topic_of,
     where_of,
 )
+from bot.adapters.telegram.webhook import WebhookServer
 from handlers.core.codec import decode
 from handlers.core.errors import BadArguments
 from handlers.core.types import Actor, Command, Event, Payload, Posted, Press, Reaction, Reply
@@ -91,9 +101,10 @@ MISSED = "Here is the private reply you missed:"
 _DEFAULT: Any = object()
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    """Telegram's published flood limits (30/s overall, 20/min per group), retrying 429s."""
-    return AIORateLimiter(max_retries=3)
+def default_rate_limiter() -> SendLimiter:
+    """Telegram's flood limits on messages sent (30/s overall, 20/min per group), retrying
+    429s; reads are not throttled (limits.py)."""
+    return SendLimiter(max_retries=3)
 
 
 class TelegramAdapter:
@@ -109,28 +120,38 @@ class TelegramAdapter:
         rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT,
         admin_ttl: float = 60.0,
         poll_timeout: int = 10,
-        stop_timeout: float = 15.0,
+        drain_seconds: float = 10.0,
     ) -> None:
         settings = host.settings_for(PLATFORM)
         if settings.token is None:
             raise ValueError("TelegramAdapter needs telegram.token (TELEGRAM_TOKEN)")
         self.host = host
         self.settings = settings
-        self.refresher = CardRefresher(host, edit_interval)
-        self.authors = Authors()
-        self.pending = PendingPrivate()
-        self.admins = AdminCache(settings.admin_user_ids, ttl=admin_ttl)
-        self.outbox = Outbox(host, self.refresher, self.authors, self.pending, host.route)
         self.rate_limiter: BaseRateLimiter[Any] | None = (
             default_rate_limiter() if rate_limiter is _DEFAULT else rate_limiter
         )
+        # Message budgets are spent ahead only with our own limiter (AIORateLimiter reads
+        # rate_limit_args as a retry count).
+        budget = self.rate_limiter if isinstance(self.rate_limiter, SendLimiter) else None
+        self.refresher = CardRefresher(host, edit_interval, budget)
+        self.authors = Authors()
+        self.pending = PendingPrivate()
+        self.admins = AdminCache(settings.admin_user_ids, ttl=admin_ttl)
+        self.notices = NoticeBoard(budget)
+        self.outbox = Outbox(
+            host, self.refresher, self.authors, self.pending, host.route, self.notices
+        )
         self.poll_timeout = poll_timeout
-        self.stop_timeout = stop_timeout
+        self.drain_seconds = drain_seconds  # the process's drain (and stop()'s default)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.feed: UpdateFeed | None = None
+        self.webhook: WebhookServer | None = None
         self.webhook_secret: str | None = None
         self.hygiene = LogHygiene()
         self._home_chat = _chat_id(settings.home_chat_id)
         self._backlog: list[Reply] = []
+        self._poller: asyncio.Task[None] | None = None
+        self._deadline: float | None = None
         self._stop = asyncio.Event()
         self._ready = asyncio.Event()
         self._finished = asyncio.Event()
@@ -163,17 +184,21 @@ class TelegramAdapter:
                     "Telegram refused the bot token (getMe: Unauthorized). Check TELEGRAM_TOKEN."
                 ) from None
             self._bind(app)
-            await app.start()
+            self.feed = UpdateFeed(
+                app.process_update, self.host, self._key, max_unanswered=self._owed_at_most()
+            )
+            if isinstance(app.bot, SafeExtBot):
+                app.bot.set_known(self.feed.known)  # re-sent updates in hand: not re-parsed
             await self._set_commands(app)
             if self.settings.mode == "webhook":
                 await self._start_webhook(app)
             else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES,
-                    timeout=self.poll_timeout,
-                    bootstrap_retries=3,
-                    error_callback=_polling_error,
+                await _bootstrap(lambda: app.bot.delete_webhook(drop_pending_updates=False))
+                self._poller = asyncio.create_task(
+                    self.feed.poll(
+                        app.bot, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                    ),
+                    name="telegram-poll",
                 )
             self._ready.set()
             log.info(
@@ -183,19 +208,25 @@ class TelegramAdapter:
                 urlsplit(self.settings.api_base_url).netloc,
             )
             await self._flush_backlog()
-            await self._stop.wait()
+            stopped = asyncio.create_task(self._stop.wait())
+            waiting = {stopped} | ({self._poller} if self._poller else set())
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if self._poller is not None and self._poller.done() and not self._poller.cancelled():
+                self._poller.result()  # polling ended by itself: raise why
         finally:
             await self._shutdown()
             self._finished.set()
 
-    async def stop(self) -> None:
-        """Ask run() to finish and wait until it has (the app cancels it right after)."""
+    async def stop(self, deadline: float | None = None) -> None:
+        """Take no new updates; finish those in hand by `deadline` (event-loop time; by
+        default `drain_seconds` from now), then close. Returns once run() has finished."""
+        loop = asyncio.get_running_loop()
+        if self._deadline is None:
+            self._deadline = deadline if deadline is not None else loop.time() + self.drain_seconds
         self._stop.set()
         if self._started and not self._finished.is_set():
-            try:
-                await asyncio.wait_for(self._finished.wait(), self.stop_timeout)
-            except TimeoutError:
-                log.warning("telegram adapter did not stop within %ss", self.stop_timeout)
+            await self._finished.wait()
 
     async def deliver(self, reply: Reply) -> None:
         """A reply with `where` and no triggering update (scheduled results)."""
@@ -206,6 +237,17 @@ class TelegramAdapter:
             self._backlog.append(reply)  # the scheduler may close proposals before we connect
             return
         await self.outbox.send_all([reply], None)
+
+    def _owed_at_most(self) -> int:
+        """How many stored updates may be confirmed before their answers went out: as
+        many as half the drain can answer at Telegram's 30 messages a second, at most a
+        getUpdates batch (so a shutdown always has time to send every answer owed)."""
+        return max(1, min(100, int(self.drain_seconds * OVERALL_PER_SECOND / 2)))
+
+    def _key(self, update_id: int) -> str:
+        """An update's idempotency key: update ids are per bot, so the bot's id is part."""
+        assert self.application is not None
+        return f"{PLATFORM}:{self.application.bot.id}:{update_id}"
 
     # ----- wiring ---------------------------------------------------------------------------
     def build_application(self, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -231,7 +273,7 @@ class TelegramAdapter:
             ),
             rate_limiter=self.rate_limiter,
         )
-        return ApplicationBuilder().bot(bot).build()
+        return ApplicationBuilder().bot(bot).updater(None).build()
 
     def _add_handlers(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         only_new = filters.UpdateType.MESSAGE  # an edited "/vote" must not vote again
@@ -260,6 +302,7 @@ class TelegramAdapter:
         self.outbox.username = bot.username
         self.outbox.me = Actor(PLATFORM, str(bot.id), bot.first_name, is_bot=True)
         self.refresher.bot = bot
+        self.notices.bot = bot
 
     async def _set_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """The command menu, straight from the registry (the same list /help shows)."""
@@ -288,15 +331,25 @@ class TelegramAdapter:
             )
         self.webhook_secret = secret
         self.hygiene.add_secret(secret)
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen=self.settings.webhook_listen,
-            port=self.settings.webhook_port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            allowed_updates=ALLOWED_UPDATES,
-            secret_token=secret,
-            bootstrap_retries=3,
+        assert self.feed is not None
+        feed = self.feed
+
+        async def take(data: dict[str, Any]) -> bool:
+            [parsed] = sanitize_updates([data], app.bot)  # one PTB cannot parse: skipped
+            return await feed.take_one(Update.de_json(parsed, app.bot))
+
+        self.webhook = WebhookServer(
+            self.settings.webhook_listen,
+            self.settings.webhook_port,
+            urlsplit(url).path,
+            secret,
+            take,
+        )
+        await self.webhook.start()
+        await _bootstrap(
+            lambda: app.bot.set_webhook(
+                url=url, allowed_updates=ALLOWED_UPDATES, secret_token=secret
+            )
         )
 
     async def _flush_backlog(self) -> None:
@@ -305,26 +358,49 @@ class TelegramAdapter:
             await self.outbox.send_all(backlog, None)
 
     async def _shutdown(self) -> None:
-        """Stop taking updates, let running handlers and pending card edits finish, close."""
+        """Take no new updates, let those in hand and pending card edits finish by the
+        deadline (what is cut off stays unconfirmed, so Telegram sends it again), close."""
         async with self._lock:
             app = self.application
             if app is None or self._shut:
                 return
             self._shut = True
             self._ready.clear()
-            steps = []
-            if app.updater is not None and app.updater.running:
-                steps.append(("updater", app.updater.stop))
-            if app.running:
-                steps.append(("application", app.stop))
-            steps += [("card edits", self.refresher.close), ("session", app.shutdown)]
+            loop = asyncio.get_running_loop()
+            deadline = self._deadline or loop.time() + self.drain_seconds
+            feed = self.feed
+            if feed is not None:
+                feed.stop_taking()
+            if self._poller is not None:  # a batch already received is still taken in
+                await asyncio.wait([self._poller], timeout=max(0.0, deadline - loop.time()))
+                self._poller.cancel()
+                await asyncio.gather(self._poller, return_exceptions=True)
+            steps: list[tuple[str, Any]] = []
+            if feed is not None:
+                steps.append(("updates in hand", lambda: feed.drain(deadline)))
+                if self.settings.mode != "webhook":
+                    steps.append(("confirming", lambda: feed.confirm(app.bot)))
+            steps += [
+                ("card edits", lambda: self.refresher.close(max(0.5, deadline - loop.time()))),
+                ("webhook", self._stop_webhook),
+                ("session", app.shutdown),
+            ]
             for name, step in steps:
                 try:
                     await step()
                 except Exception:
                     log.exception("telegram shutdown step failed: %s", name)
             self.hygiene.uninstall()
-            log.info("telegram stopped")
+            if feed is not None:
+                log.info(
+                    "telegram stopped handled=%d skipped_redelivered=%d",
+                    feed.handled_count,
+                    feed.skipped,
+                )
+
+    async def _stop_webhook(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
 
     # ----- updates → events -------------------------------------------------------------
     async def _actor(self, user: User, chat: Chat, sender_chat: Chat | None = None) -> Actor:
@@ -358,7 +434,7 @@ class TelegramAdapter:
     async def _handle(self, origin: Origin, payload: Payload, update: Update) -> list[Reply]:
         assert origin.actor is not None
         where = where_of(origin.chat_id, private=origin.is_private, thread_id=origin.thread_id)
-        event = Event(origin.actor, where, payload)
+        event = Event(origin.actor, where, payload, key=self._key(update.update_id))
         replies = await self.host.dispatch(event)
         refused = [r.meta["error"] for r in replies if "error" in r.meta]
         log.info(
@@ -371,6 +447,11 @@ class TelegramAdapter:
             f" refused={refused[0]}" if refused else "",
         )
         return replies
+
+    async def _committed(self) -> None:
+        """The update's effects are stored; its answers follow (see UpdateFeed.handled)."""
+        if self.feed is not None:
+            await self.feed.handled()
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -397,6 +478,7 @@ class TelegramAdapter:
             self._author_of(replied) if replied else None,
         )
         replies = await self._handle(origin, command, update)
+        await self._committed()
         await self.outbox.send_all(replies, origin)
 
     async def _start(self, update: Update, origin: Origin, payload: str) -> None:
@@ -441,6 +523,7 @@ class TelegramAdapter:
         )
         press = Press(action, args, message_ref(chat.id, message.message_id))
         replies = await self._handle(origin, press, update)
+        await self._committed()
         refusal = next((r for r in replies if "error" in r.meta), None)
         rest = [r for r in replies if r is not refusal]
         outcome = await self.outbox.send_all(rest, origin, notice=False)
@@ -487,6 +570,7 @@ class TelegramAdapter:
         replies: list[Reply] = []
         for emoji, is_added in [(e, True) for e in added] + [(e, False) for e in removed]:
             replies += await self._handle(origin, Reaction(ref, author, emoji, is_added), update)
+        await self._committed()
         await self._quietly(replies, origin)
 
     async def _on_posted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -502,7 +586,9 @@ class TelegramAdapter:
             message_ref(message.chat_id, replied.message_id) if replied else None,
             self._author_of(replied) if replied else None,
         )
-        await self._quietly(await self._handle(origin, posted, update), origin)
+        replies = await self._handle(origin, posted, update)
+        await self._committed()
+        await self._quietly(replies, origin)
 
     async def _quietly(self, replies: list[Reply], origin: Origin) -> None:
         """Answers to reactions and chat messages: refusals are logged, never posted."""
@@ -576,8 +662,19 @@ async def _answer(
         log.warning("answerCallbackQuery failed query_id=%s: %s", query.id, error)
 
 
-def _polling_error(error: TelegramError) -> None:
-    log.warning("telegram polling failed, retrying: %s", error)
+async def _bootstrap(call: Any, retries: int = 3) -> None:
+    """deleteWebhook / setWebhook at start, retried briefly like the Updater did."""
+    for attempt in range(retries + 1):
+        try:
+            await call()
+            return
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            if attempt == retries:
+                raise
+            log.warning("telegram start-up call failed, retrying: %s", error)
+            await asyncio.sleep(1.0)
 
 
 def _chat_id(raw: str | None) -> int | None:

@@ -5,6 +5,10 @@ a second must not become twenty edits (Telegram rate-limits edits per chat), and
 vote must never be lost. So each card gets at most one edit per `interval`; the edit
 renders the card from the database when it runs, covering every change before it, and a
 change that arrives while an edit is in flight schedules one more.
+
+An edit in a group is one of the group's 20 messages a minute. With a `SendLimiter` the
+edit first takes its token, leaving `RESERVE` tokens for answers to members, and only
+then renders: however long it waited, the edit shows every vote up to that moment.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.adapters.base import AdapterHost
+from bot.adapters.telegram.limits import PREPAID, SendLimiter
 from bot.adapters.telegram.render import fit_html, keyboard
 from bot.adapters.telegram.translate import PLATFORM
 from handlers.core.types import CardKey
@@ -34,10 +40,16 @@ class _State:
     task: asyncio.Task[None] | None = None
 
 
+RESERVE = 5  # of a group's 20 messages a minute, kept for replies and notices
+
+
 class CardRefresher:
-    def __init__(self, host: AdapterHost, interval: float = 1.0) -> None:
+    def __init__(
+        self, host: AdapterHost, interval: float = 1.0, limiter: SendLimiter | None = None
+    ) -> None:
         self.host = host
         self.interval = interval
+        self.limiter = limiter
         self.bot: Bot | None = None
         self._cards: dict[CardKey, _State] = {}
 
@@ -64,12 +76,18 @@ class CardRefresher:
         """Re-render the card and edit every copy of it on Telegram."""
         if self.bot is None:
             return
+        places = await self.host.card_places(key, PLATFORM)
+        extra: dict[str, Any] = {}
+        if self.limiter is not None and places:
+            for channel_id, _message_id in places:
+                await self.limiter.spend(int(channel_id), reserve=RESERVE)
+            extra["rate_limit_args"] = PREPAID
         card = await self.host.render_card(key)
         if card is None:
             return
         text = fit_html(card.text)
         markup = keyboard(card.buttons)
-        for channel_id, message_id in await self.host.card_places(key, PLATFORM):
+        for channel_id, message_id in places:
             try:
                 await self.bot.edit_message_text(
                     text,
@@ -77,6 +95,7 @@ class CardRefresher:
                     message_id=int(message_id),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    **extra,
                 )
             except BadRequest as error:
                 reason = str(error).lower()
@@ -85,7 +104,10 @@ class CardRefresher:
                 if "no text" in reason:  # the card went out as a photo: keep its buttons live
                     with contextlib.suppress(BadRequest):
                         await self.bot.edit_message_reply_markup(
-                            chat_id=int(channel_id), message_id=int(message_id), reply_markup=markup
+                            chat_id=int(channel_id),
+                            message_id=int(message_id),
+                            reply_markup=markup,
+                            **extra,
                         )
                     continue
                 log.warning(

@@ -8,6 +8,7 @@ costs at most an unknown reaction author or an expired deep link.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -51,37 +52,52 @@ class LRU(Generic[K, V]):
 
 
 class AdminCache:
-    """Is a member an admin here? Configured ids, else getChatMember, cached briefly.
+    """Is a member an admin here? Configured ids, else the chat's administrator list.
 
-    Brief caching keeps a busy group from costing one API call per message, while a
-    demoted admin loses admin rights within `ttl` seconds.
+    One `getChatAdministrators` per chat per `ttl` answers for every member: a burst of
+    members the bot has never seen costs one call, not one `getChatMember` each, and
+    concurrent askers share the call in flight. A demoted admin loses admin rights
+    within `ttl` seconds; when the list cannot be fetched, the last one known is used.
     """
 
     ADMIN = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
-    def __init__(self, admin_ids: list[str], ttl: float = 60.0, size: int = 10_000) -> None:
+    def __init__(self, admin_ids: list[str], ttl: float = 60.0, size: int = 1_000) -> None:
         self.admin_ids = frozenset(str(i) for i in admin_ids)
         self.ttl = ttl
-        self._cache: LRU[tuple[int, int], tuple[bool, float]] = LRU(size)
+        self._lists: LRU[int, tuple[frozenset[int], float]] = LRU(size)
+        self._fetching: dict[int, asyncio.Future[frozenset[int]]] = {}
 
     async def is_admin(self, bot: Bot, chat_id: int | None, user_id: int) -> bool:
         if str(user_id) in self.admin_ids:
             return True
         if chat_id is None:
             return False
-        key = (chat_id, user_id)
-        cached = self._cache.get(key)
-        now = time.monotonic()
-        if cached is not None and now - cached[1] < self.ttl:
+        return user_id in await self.admins(bot, chat_id)
+
+    async def admins(self, bot: Bot, chat_id: int) -> frozenset[int]:
+        """The user ids administering `chat_id` (cached for `ttl`, one fetch at a time)."""
+        cached = self._lists.get(chat_id)
+        if cached is not None and time.monotonic() - cached[1] < self.ttl:
             return cached[0]
+        running = self._fetching.get(chat_id)
+        if running is None:
+            running = asyncio.ensure_future(self._fetch(bot, chat_id, cached))
+            self._fetching[chat_id] = running
+            running.add_done_callback(lambda _f: self._fetching.pop(chat_id, None))
+        return await asyncio.shield(running)
+
+    async def _fetch(
+        self, bot: Bot, chat_id: int, cached: tuple[frozenset[int], float] | None
+    ) -> frozenset[int]:
         try:
-            member = await bot.get_chat_member(chat_id, user_id)
+            found = await bot.get_chat_administrators(chat_id)
         except TelegramError as error:
-            log.warning("getChatMember failed chat_id=%s user_id=%s: %s", chat_id, user_id, error)
-            return cached[0] if cached is not None else False
-        result = member.status in self.ADMIN
-        self._cache.put(key, (result, now))
-        return result
+            log.warning("getChatAdministrators failed chat_id=%s: %s", chat_id, error)
+            return cached[0] if cached is not None else frozenset()
+        ids = frozenset(m.user.id for m in found if m.status in self.ADMIN)
+        self._lists.put(chat_id, (ids, time.monotonic()))
+        return ids
 
 
 @dataclass

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.adapters.base import AdapterHost
 from bot.adapters.telegram.cards import CardRefresher
 from bot.adapters.telegram.memory import LRU, Authors, PendingPrivate
+from bot.adapters.telegram.notices import NoticeBoard
 from bot.adapters.telegram.render import (
     CAPTION_LIMIT,
     fit_html,
@@ -92,12 +93,14 @@ class Outbox:
         authors: Authors,
         pending: PendingPrivate,
         route: Router,
+        notices: NoticeBoard | None = None,
     ) -> None:
         self.host = host
         self.refresher = refresher
         self.authors = authors
         self.pending = pending
         self.route = route
+        self.notices = notices or NoticeBoard(None)
         self.bot: Bot | None = None
         self.me: Actor | None = None
         self.username = ""
@@ -272,22 +275,15 @@ class Outbox:
             self.authors.remember(message.chat_id, message.message_id, self.me)
 
     async def dm_notice(self, origin: Origin, replies: list[Reply]) -> None:
-        """Tell the member, in the group, how to receive the private replies they missed."""
-        assert self.bot is not None and origin.user_id is not None
+        """Tell the member, in the group, how to receive the private replies they missed
+        (notices waiting for the group's message budget share one message)."""
+        assert origin.user_id is not None
         token = self.pending.add(origin.user_id, replies)
         link = f"https://t.me/{self.username}?start={token}"
         name = to_telegram_html(clean(origin.actor.display_name)) if origin.actor else "Hi"
         mention = f'<a href="tg://user?id={origin.user_id}">{name or "Hi"}</a>'
-        text = (
-            f"{mention}, I have a private reply for you, but you have not started a chat "
-            f'with me yet. <a href="{link}">Open a chat with me</a> and press Start to get it.'
-        )
-        sent = await self.bot.send_message(
-            origin.chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=origin.thread_id,
-            reply_parameters=_quote(Target(origin.chat_id, None, origin.message_id)),
+        sent = await self.notices.notify(
+            origin.chat_id, origin.thread_id, origin.message_id, mention, link
         )
         self._remember(sent)
 

@@ -12,6 +12,7 @@ the offset moves past it and the rest of the batch is served as usual.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -48,10 +49,26 @@ def sanitize_updates(raw: list[Any], bot: Any = None) -> list[Any]:
 
 
 class SafeExtBot(ExtBot[Any]):
-    """`ExtBot` with the per-update getUpdates parsing described in the module docstring."""
+    """`ExtBot` with the per-update getUpdates parsing described in the module docstring.
+
+    `set_known` (called by the update feed) names updates already in hand: while some are
+    being handled the feed polls from the lowest of them, so Telegram sends those again
+    with every poll; they are dropped here, before any parsing."""
+
+    _known: Callable[[int], bool] | None = None
+
+    def set_known(self, known: Callable[[int], bool]) -> None:
+        self._known = known  # PTB objects are frozen, except for underscored attributes
 
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == GET_UPDATES and isinstance(result, list):
+            if (known := self._known) is not None:
+                result = [item for item in result if not _known(item, known)]
             return sanitize_updates(result, self)
         return result
+
+
+def _known(item: Any, known: Callable[[int], bool]) -> bool:
+    update_id = item.get("update_id") if isinstance(item, dict) else None
+    return isinstance(update_id, int) and known(update_id)

@@ -151,6 +151,7 @@ class FakeDiscord:
         self.original: dict[str, int] = {}  # interaction token → original response message id
         self.interactions_sent: dict[str, float] = {}  # interaction id → perf_counter at send
         self.callbacks: dict[str, Call] = {}  # interaction id → its callback call
+        self.callback_delay = 0.0  # seconds each interaction callback takes to answer
         self._users: dict[int, FakeUser] = {self.bot.id: self.bot}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -468,6 +469,8 @@ class FakeDiscord:
             return self._json(self.commands.get(guild, []))
         if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):
             self.callbacks.setdefault(match.group(1), call)
+            if self.callback_delay:  # a slow network: the deferral is still on its way
+                await asyncio.sleep(self.callback_delay)
             return self._json(self._callback(match.group(1), match.group(2), call))
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", p):
             return self._webhook(m, match.group(2), match.group(3), call)

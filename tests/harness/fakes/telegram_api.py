@@ -16,7 +16,8 @@ deliberately small but strict where mistakes hide:
   well-formed (allowed tags, balanced, `<`, `>`, `&` escaped), text ≤ 4,096 and captions
   ≤ 1,024 visible characters, callback data ≤ 64 bytes — violations answer 400;
 * `forbidden` chat ids answer 403 (a member who never started the bot); `fail_next()`
-  injects one error for a method; `members` sets getChatMember statuses.
+  injects one error for a method; `members` sets getChatMember statuses (and who
+  getChatAdministrators lists).
 
 Parameters arrive as python-telegram-bot sends them (form fields, JSON-encoded unless
 plain strings; multipart when a file is attached) and are decoded back into Python
@@ -677,6 +678,16 @@ class FakeTelegramAPI:
         elif status == "kicked":
             member["until_date"] = 0
         return member
+
+    def api_getchatadministrators(self, params: JSON, files: JSON) -> list[JSON]:
+        chat_id = int(params["chat_id"])
+        if self._chat(chat_id).get("type") == "private":
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        return [
+            self.api_getchatmember({"chat_id": chat, "user_id": user}, files)
+            for (chat, user), status in self.members.items()
+            if chat == chat_id and status in ("administrator", "creator")
+        ]
 
     def api_getchat(self, params: JSON, files: JSON) -> JSON:
         chat = self._chat(int(params["chat_id"]))

@@ -4,8 +4,8 @@ Elected councils: each council, its elections (nomination window, then a proposa
 members who stood, the seats they hold for a term, the vetoes and recalls proposals
 decide about it, and an outbox of what its scheduled job still has to post.
 
-Revision ID: v009
-Revises: v008
+Revision ID: v012
+Revises: v011
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v009"
-down_revision = "v008"
+revision = "v012"
+down_revision = "v011"
 branch_labels = None
 depends_on = None
 

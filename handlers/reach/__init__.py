@@ -1,0 +1,1 @@
+"""Reach: reminders before votes close (in the proposal's places and privately)."""

@@ -1,0 +1,1 @@
+"""Rewards: epochs, allocation, payout files (CSV, Safe batch, Merkle tree)."""

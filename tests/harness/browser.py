@@ -30,13 +30,17 @@ class Page:
         self.ws = ws
         self.ids = itertools.count(1)
         self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # DevTools events
         self.session: str | None = None
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for frame in self.ws:
             message = json.loads(frame.data)
-            future = self.waiting.pop(message.get("id", -1), None)
+            if "id" not in message:
+                await self.events.put(message)
+                continue
+            future = self.waiting.pop(message["id"], None)
             if future is not None and not future.done():
                 future.set_result(message)
 

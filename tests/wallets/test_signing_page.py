@@ -11,12 +11,8 @@ Outside CI a machine without chromium skips it with the reason; with CI=true it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import json
-import os
 import re
-import shutil
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,6 +29,7 @@ from bot.signing_page import SigningPageServer, render_page
 from handlers.core.ports import ManualClock
 from handlers.core.types import Reply
 from tests.conftest import run_command
+from tests.harness.browser import browser_page
 from tests.wallets.conftest import counts, sign
 
 
@@ -204,103 +201,6 @@ INJECTED = """
 """
 
 
-class DevTools:
-    """The least of the Chrome DevTools Protocol: commands, events, one page session."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.ids = itertools.count(1)
-        self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.session: str | None = None
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for frame in self.ws:
-            message = json.loads(frame.data)
-            if "id" in message:
-                future = self.waiting.pop(message["id"], None)
-                if future is not None and not future.done():
-                    future.set_result(message)
-            else:
-                await self.events.put(message)
-
-    async def send(self, method: str, **params: Any) -> dict[str, Any]:
-        number = next(self.ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.waiting[number] = future
-        payload: dict[str, Any] = {"id": number, "method": method, "params": params}
-        if self.session is not None and not method.startswith("Target."):
-            payload["sessionId"] = self.session
-        await self.ws.send_str(json.dumps(payload))
-        reply = await asyncio.wait_for(future, 15)
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return dict(reply.get("result", {}))
-
-    async def evaluate(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result.get("result", {}).get("value")
-
-
-@contextlib.asynccontextmanager
-async def chromium(profile: Path) -> AsyncIterator[DevTools]:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing in CI (.ci/run installs Debian's chromium)")
-        pytest.skip("chromium not installed (apt-get install chromium); browser test skipped")
-    process = await asyncio.create_subprocess_exec(
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--remote-debugging-address=127.0.0.1",
-        "--remote-debugging-port=0",
-        "about:blank",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stderr is not None
-        endpoint = None
-        async with asyncio.timeout(30):
-            while endpoint is None:
-                line = (await process.stderr.readline()).decode(errors="replace")
-                if not line:
-                    raise RuntimeError("chromium exited before DevTools listened")
-                found = re.search(r"DevTools listening on (ws://127\.0\.0\.1:\d+/\S+)", line)
-                endpoint = found.group(1) if found else None
-        drain = asyncio.create_task(_drain(process.stderr))
-        async with aiohttp.ClientSession() as http, http.ws_connect(endpoint, max_msg_size=0) as ws:
-            tools = DevTools(ws)
-            try:
-                yield tools
-            finally:
-                tools.reader.cancel()
-        drain.cancel()
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-async def _drain(stream: asyncio.StreamReader) -> None:
-    while await stream.readline():
-        pass
-
-
 async def test_headless_chromium_links_a_wallet_end_to_end(
     tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -311,14 +211,7 @@ async def test_headless_chromium_links_a_wallet_end_to_end(
     asked: list[str] = []
     try:
         url, message = await _start_link(core, "carol", wallet.address)
-        async with chromium(tmp_path / "profile") as tools:
-            target = await tools.send("Target.createTarget", url="about:blank")
-            attached = await tools.send(
-                "Target.attachToTarget", targetId=target["targetId"], flatten=True
-            )
-            tools.session = attached["sessionId"]
-            await tools.send("Page.enable")
-            await tools.send("Runtime.enable")
+        async with browser_page(tmp_path / "profile") as tools:
             await tools.send("Runtime.addBinding", name="__walletRequest")
             await tools.send("Page.addScriptToEvaluateOnNewDocument", source=INJECTED)
             await tools.send("Page.navigate", url=url)

@@ -1,5 +1,6 @@
 # govbot: `make run` starts the bot (the console chat when no platform token is set),
-# `make test` runs every test. Both create .venv on first use.
+# `make test` runs every test, one pytest-xdist worker per core (each worker starts its
+# own throwaway PostgreSQL cluster). Both create .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +18,7 @@ run: $(STAMP)
 	@$(BIN)/govbot run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,6 +19,9 @@ BLOCK_OPEN, BLOCK_CLOSE = "\x0e", "\x0f"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"(\x02|\x03|\x10|\x11|\x0e|\x0f)")
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()<:@-])")
+# A bare web address Discord turns into a link by itself; escaping its characters
+# (`https\://`) would break the link, and markdown is not applied inside it anyway.
+_DISCORD_URL = re.compile(r"(https?://[^\s<>()\[\]`*|~]+)")
 
 
 def clean(text: str) -> str:
@@ -100,7 +103,10 @@ def to_discord(text: str) -> str:
             return piece.replace("```", "`\u200b``")
         if mode == "code":
             return piece.replace("`", "\u02cb")
-        return _DISCORD_SPECIAL.sub(r"\\\1", piece)
+        return "".join(
+            part if i % 2 else _DISCORD_SPECIAL.sub(r"\\\1", part)
+            for i, part in enumerate(_DISCORD_URL.split(piece))
+        )
 
     return _render(text, escape, marks)
 

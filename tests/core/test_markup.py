@@ -42,6 +42,17 @@ def test_to_discord_escapes_markdown_and_mentions() -> None:
     assert to_discord(bold("a*b")) == "**a\\*b**"
 
 
+def test_to_discord_keeps_web_addresses_clickable() -> None:
+    # Discord links a bare address itself; an escaped `https\\://` would not be a link
+    link = "https://bot.example.org/sign?nonce=a_b-c&p=1"
+    rendered = to_discord(f"Sign at {link} **now** @here")
+    assert link in rendered
+    assert "\\*\\*now\\*\\*" in rendered and "\\@here" in rendered
+    # the text around an address is still escaped, and brackets end it
+    assert to_discord("<http://x.org/a>") == "\\<http://x.org/a\\>"
+    assert to_discord("[click](http://evil.org)") == "\\[click\\]\\(http://evil.org\\)"
+
+
 def test_to_discord_code_is_literal() -> None:
     # Discord shows code spans and blocks verbatim: escapes there would show as backslashes
     assert to_discord(code("/vote 1 a > b-c")) == "`/vote 1 a > b-c`"

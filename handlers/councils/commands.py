@@ -152,6 +152,11 @@ async def configure(ctx: Context, text: str) -> list[Reply]:
     found = await find_council(ctx, name, SET_USAGE)
     member = await ctx.member()
     merged = {**found.powers, **powers}
+    if set(powers.get("veto_profiles", found.powers.get("veto_profiles") or [])) != set(
+        found.powers.get("veto_profiles") or []
+    ):
+        # Proposals closed before now were never this council's to veto.
+        merged["veto_since"] = ctx.now()
     changed = await ctx.deps.storage.councils.configure(
         found.id, merged, by=member.id, at=ctx.now()
     )

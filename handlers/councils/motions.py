@@ -47,11 +47,21 @@ def council_spec(council: CouncilRecord) -> str:
     return f"council:{council.name}"
 
 
-async def open_vetoes(deps: Deps, proposal: ProposalRecord, now: float) -> None:
-    """A passed proposal of a vetoable profile: each council holding that power votes."""
+def veto_since(council: CouncilRecord) -> float:
+    """When the council's veto power over its current profiles began: proposals closed
+    until then were never its to veto (the closing listener saw no such power)."""
+    return float(council.powers.get("veto_since", council.created_at))
+
+
+async def open_vetoes(
+    deps: Deps, proposal: ProposalRecord, now: float, *, only: CouncilRecord | None = None
+) -> None:
+    """A passed proposal of a vetoable profile: each council holding that power votes
+    (once per council and proposal: the storage refuses a second veto motion)."""
     if (proposal.result or {}).get("outcome") != "passed" or not proposal.profile:
         return
-    for council in await deps.storage.councils.in_community(proposal.community_id):
+    councils = [only] if only else await deps.storage.councils.in_community(proposal.community_id)
+    for council in councils:
         if proposal.profile not in council.powers.get("veto_profiles", []):
             continue
         seated = len(await deps.storage.councils.active_seats(council.id, now))
@@ -112,6 +122,27 @@ async def open_vetoes(deps: Deps, proposal: ProposalRecord, now: float) -> None:
         await deps.storage.council_motions.open_veto(
             council.id, proposal, new, needed=needed, seats=seated, notices=notices, at=now
         )
+
+
+async def catch_up_vetoes(deps: Deps, now: float) -> None:
+    """Veto votes the closing listener never opened (the process stopped between the
+    proposal's close and its veto): every passed proposal of a vetoable profile closed
+    after the council got that power, without a veto motion of that council."""
+    for council in await deps.storage.councils.every():
+        profiles = list(council.powers.get("veto_profiles") or [])
+        if not profiles:
+            continue
+        closed = await deps.storage.proposals.closed_since(
+            council.community_id, veto_since(council), profiles
+        )
+        for proposal in closed:
+            if (proposal.result or {}).get("outcome") != "passed":
+                continue
+            motions = await deps.storage.council_motions.vetoes_of(proposal.id)
+            if any(m.council_id == council.id for m in motions):
+                continue
+            log.info("opening a missed veto council=%s proposal=%s", council.id, proposal.id)
+            await open_vetoes(deps, proposal, now, only=council)
 
 
 def veto_votes(veto: ProposalRecord) -> float:

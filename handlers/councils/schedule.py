@@ -26,7 +26,12 @@ from handlers.councils.elections import (
     nomination_notice,
     seat_from_result,
 )
-from handlers.councils.motions import by_election_text, decide_recall, decide_veto
+from handlers.councils.motions import (
+    by_election_text,
+    catch_up_vetoes,
+    decide_recall,
+    decide_veto,
+)
 from handlers.councils.terms import HOUR, council_lead, next_regular
 from handlers.proposals.cards import when
 from storage.repos.council_records import CouncilRecord, ElectionRecord, Notice, SeatRecord
@@ -54,6 +59,7 @@ async def run_councils(deps: Deps) -> list[Reply]:
         except Exception:  # one council's trouble must not stall the others
             log.exception("council job failed council=%s", council.id)
     await settle_motions(deps, now)
+    await catch_up_vetoes(deps, now)
     return await post_notices(deps)
 
 

@@ -148,6 +148,25 @@ class ProposalRepo:
         async with self.db.read() as conn:
             return [ProposalRecord.from_row(row) for row in await conn.execute(query)]
 
+    async def closed_since(
+        self, community_id: int, since: float, profiles: list[str]
+    ) -> list[ProposalRecord]:
+        """Closed proposals of these profiles in a community, closed after `since`."""
+        if not profiles:
+            return []
+        query = (
+            select(proposals)
+            .where(
+                proposals.c.community_id == community_id,
+                proposals.c.status == "closed",
+                proposals.c.closed_at > since,
+                proposals.c.profile.in_(profiles),
+            )
+            .order_by(proposals.c.id)
+        )
+        async with self.db.read() as conn:
+            return [ProposalRecord.from_row(row) for row in await conn.execute(query)]
+
     async def all_closed(self) -> list[ProposalRecord]:
         async with self.db.read() as conn:
             rows = await conn.execute(

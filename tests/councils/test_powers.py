@@ -3,6 +3,8 @@ proposals of a profile, and recall by the community followed by a by-election.""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Core
 from handlers.audit.verify import verify
 from handlers.core.markup import to_plain
@@ -102,6 +104,36 @@ async def test_a_veto_short_of_two_thirds_leaves_the_proposal_final(
     await vote_all(core, 3, {"v1": "pizza"})
     await run_command(core, "admin", "/close 3", admin=True)
     assert await core.storage.proposals.get(1, 4) is None  # quick is not a veto profile
+    assert (await verify(core.storage)).ok
+
+
+async def test_a_veto_the_closing_listener_missed_is_opened_by_the_council_job(
+    core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seat_three(core, clock)
+    await ok(core, "admin", "/propose Old grant | yes | no profile=treasury", admin=True)
+    await vote_all(core, 1, {"v1": "yes"})
+    await run_command(core, "admin", "/close 1", admin=True)  # before the veto power
+    clock.advance(HOUR)
+    await ok(core, "admin", "/council set Stewards veto_profiles=treasury", admin=True)
+
+    async def stopped(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the process stopped after the close was committed")
+
+    monkeypatch.setattr("handlers.councils.listeners.open_vetoes", stopped)
+    clock.advance(60)
+    await ok(core, "admin", "/propose Spend 10k | yes | no profile=treasury", admin=True)
+    await vote_all(core, 2, {"v1": "yes", "v2": "yes"})
+    await run_command(core, "admin", "/close 2", admin=True)
+    assert await core.storage.council_motions.vetoes_of(2) == []  # the listener never ran
+
+    posted = await later(core, clock, 1)  # the council job catches up
+    assert "#2 Spend 10k passed, subject to veto by council Stewards" in posted
+    assert "Old grant" not in posted  # closed before the council could veto it
+    assert len(await core.storage.council_motions.vetoes_of(2)) == 1
+    assert await core.storage.council_motions.vetoes_of(1) == []
+    await later(core, clock, 1)  # a second run opens nothing more
+    assert len(await core.storage.council_motions.motions()) == 1
     assert (await verify(core.storage)).ok
 
 

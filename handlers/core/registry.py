@@ -32,7 +32,7 @@ class Param:
     required: bool = True
     rest: bool = False
     max_length: int | None = None
-    autocomplete: str | None = None  # "proposal" | "choice": adapters may offer completions
+    autocomplete: str | None = None  # a Feature.completers key: adapters may offer completions
     choices: tuple[str, ...] | None = None
 
 

@@ -30,7 +30,7 @@ COUNCIL_USAGE = f"/council [name] · {CREATE_USAGE} · {SET_USAGE}"
 STAND_USAGE = "/stand <council>"
 WITHDRAW_USAGE = "/withdraw <council>"
 RECALL_USAGE = "/recall <council> <member>"
-COUNCIL = Param("council", str, "the council's name", max_length=40)
+COUNCIL = Param("council", str, "the council's name", max_length=40, autocomplete="council")
 
 COMMANDS = Registry()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from handlers.core.events import ProposalClosed, ResultStatus
 from handlers.core.feature import Feature, Job
 from handlers.councils.commands import COMMANDS
+from handlers.councils.completion import complete_council
 from handlers.councils.listeners import on_proposal_closed, on_result_status
 from handlers.councils.policy import CouncilPolicy
 from handlers.councils.schedule import run_councils
@@ -34,6 +35,7 @@ FEATURE = Feature(
         )
     ],
     strategies={"council": council_strategy},
+    completers={"council": complete_council},
     settings=CouncilPolicy,
     doc=__doc__ or "",
 )

@@ -78,6 +78,11 @@ async def test_a_council_elected_on_discord(tmp_path: Path) -> None:
         for name in ("ann", "bob", "cyd"):
             _, stood = await dc.ask("stand", dc.user(name), council="Stewards")
             assert "stands for council Stewards" in discord_text(stood)
+        payload = fake.slash("stand", dc.user("dee"), {"council": "stew"}, focused="council")
+        await fake.send_interaction(payload)  # autocomplete offers the community's councils
+        offered = (await fake.wait_callback(payload["id"])).json
+        assert offered["type"] == 8
+        assert offered["data"]["choices"] == [{"name": "Stewards · 2 seats", "value": "Stewards"}]
         token, _ = await dc.command("stand", dc.user("ann"), council="Stewards")
         [twice] = await dc.followups(token)  # a refusal: ephemeral, to ann only
         assert "already standing" in discord_text(twice) and twice.json["flags"] & 64

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -430,19 +430,21 @@ class DiscordAdapter:
             max_label=CHOICE_NAME_LIMIT,
         )
 
-    async def complete_proposal(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[int]]:
-        """Proposal ids: open ones first (newest first), then the rest, filtered by input."""
-        found = await self._complete(interaction, "proposal", current)
-        return [app_commands.Choice(name=label, value=int(value)) for label, value in found]
+    def completer(
+        self, kind: str, value_type: type
+    ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]:
+        """The autocomplete callback of a parameter: the feature's completer for `kind`
+        (proposal ids, a proposal's choices, council names…), values typed as the
+        parameter is (Discord refuses an int option completed with strings)."""
+        cast: Callable[[Any], Any] = int if value_type is int else str
 
-    async def complete_choice(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """The chosen proposal's choices; after a `,` or `>` the next one is completed."""
-        found = await self._complete(interaction, "choice", current)
-        return [app_commands.Choice(name=label, value=str(value)) for label, value in found]
+        async def complete(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[Any]]:
+            found = await self._complete(interaction, kind, current)
+            return [app_commands.Choice(name=label, value=cast(value)) for label, value in found]
+
+        return complete
 
     # ----- gateway events ------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:

@@ -70,10 +70,8 @@ def slash_command(spec: CommandSpec, adapter: InteractionSink) -> app_commands.C
         descriptions[param.name] = _description(param.help)
         if param.choices:
             choices[param.name] = [app_commands.Choice(name=c, value=c) for c in param.choices[:25]]
-        elif param.autocomplete == "proposal":
-            completions[param.name] = adapter.complete_proposal
-        elif param.autocomplete == "choice":
-            completions[param.name] = adapter.complete_choice
+        elif param.autocomplete:
+            completions[param.name] = adapter.completer(param.autocomplete, param.type)
 
     name = spec.name
 

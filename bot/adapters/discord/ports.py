@@ -7,6 +7,7 @@ import graph one-way (the adapter builds the client, never the reverse).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import discord
@@ -30,13 +31,9 @@ class InteractionSink(Protocol):
 
     async def on_press(self, interaction: discord.Interaction, custom_id: str) -> None: ...
 
-    async def complete_proposal(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[int]]: ...
-
-    async def complete_choice(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]: ...
+    def completer(
+        self, kind: str, value_type: type
+    ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]: ...
 
     async def on_reaction(
         self, payload: discord.RawReactionActionEvent, *, added: bool

@@ -89,6 +89,19 @@ _AGAINST = re.compile(
 _FOR = re.compile(r"\b(for|support|yes|agree|prefer|better|like|love|\+1)\b", re.I)
 
 
+_CLAUSE = re.compile(r"[,;.!?]|\bbut\b", re.I)
+
+
+def _first_named(choices: list[str], clause: str) -> str | None:
+    """The choice a clause names first (a clause is about one choice at most)."""
+    found = [
+        (hit.start(), choice)
+        for choice in choices
+        if (hit := re.search(rf"(?<!\w){re.escape(choice)}(?!\w)", clause, re.I))
+    ]
+    return min(found)[1] if found else None
+
+
 def _quote(text: str, limit: int = 70) -> str:
     flat = " ".join(text.split())
     return f"“{flat[: limit - 1]}…”" if len(flat) > limit else f"“{flat}”"
@@ -97,8 +110,9 @@ def _quote(text: str, limit: int = 70) -> str:
 class OfflineSummariser:
     """The offline demo provider: a deterministic digest of the messages it is given.
 
-    Per choice, the messages that name it, sorted into for and against by a few plain
-    words; messages with a question mark are the open questions. Same messages, same
+    Each clause of a message that names a choice counts for it, or against it when the
+    clause has a word such as "against" or "not"; messages with a question mark are the
+    open questions. Same messages, same
     summary: the demo and the console work without network."""
 
     offline = True
@@ -115,16 +129,20 @@ class OfflineSummariser:
             ) from None
         choices = [str(c) for c in document["proposal"]["choices"]]
         messages = document["messages"]
+        sides: dict[str, tuple[list[str], list[str]]] = {c: ([], []) for c in choices}
+        for m in messages:
+            seen: set[tuple[str, bool]] = set()
+            for clause in _CLAUSE.split(m["text"]):
+                named = _first_named(choices, clause)
+                if named is None:
+                    continue
+                against = _AGAINST.search(clause) is not None
+                if (named, against) not in seen:
+                    seen.add((named, against))
+                    sides[named][1 if against else 0].append(f"{m['author']} {_quote(m['text'])}")
         lines: list[str] = []
         for choice in choices:
-            word = re.compile(rf"(?<!\w){re.escape(choice)}(?!\w)", re.I)
-            pro: list[str] = []
-            con: list[str] = []
-            for m in messages:
-                if not word.search(m["text"]):
-                    continue
-                side = con if _AGAINST.search(m["text"]) else pro
-                side.append(f"{m['author']} {_quote(m['text'])}")
+            pro, con = sides[choice]
             said = []
             if pro:
                 said.append("for: " + "; ".join(pro))

@@ -168,7 +168,7 @@ async def test_only_thread_messages_are_kept_and_retention_deletes_them(
                     MessageRef("console", "main", "m1"),
                     text="a private message",
                 ),
-            )  # fmt: skip
+            )
         )
         kept = await core.storage.summaries.messages(proposal_id, "console", 10)
         assert [(m.author, m.text) for m in kept] == [

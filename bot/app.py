@@ -26,6 +26,7 @@ from bot.adapters.base import Adapter
 from bot.communities import apply_communities
 from bot.integrations.chain import build_chain
 from bot.integrations.models import build_models
+from bot.integrations.summaries import AdapterHistory, build_summariser
 from bot.settings import Settings
 from handlers.arena.feature import FEATURE as ARENA
 from handlers.audit.feature import FEATURE as AUDIT
@@ -39,6 +40,7 @@ from handlers.core.deps import (
     Deps,
     ReputationDeps,
     RewardsDeps,
+    SummariesDeps,
     WalletDeps,
 )
 from handlers.core.dispatch import Dispatcher
@@ -50,6 +52,7 @@ from handlers.councils.feature import FEATURE as COUNCILS
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
+from handlers.reach.summaries.feature import FEATURE as SUMMARIES
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
 from handlers.rewards.feature import FEATURE as REWARDS
@@ -77,6 +80,7 @@ FEATURES: tuple[Feature, ...] = (
     COMMUNITIES,
     AUDIT,
     REACH,
+    SUMMARIES,
 )
 
 # Handled-delivery keys older than this are forgotten (Telegram redelivers for 24 hours).
@@ -183,6 +187,9 @@ class Core:
         close_chain = getattr(self.deps.wallets.chain, "close", None)
         if close_chain is not None:
             await close_chain()
+        close_summariser = getattr(self.deps.summaries.model, "close", None)
+        if close_summariser is not None:
+            await close_summariser()
 
 
 def job_interval(job: Job, settings: Settings) -> float:
@@ -231,6 +238,9 @@ def build_deps(
             ),
         ),
         councils=settings.councils,
+        summaries=SummariesDeps(
+            policy=settings.summaries.policy(), model=build_summariser(settings.summaries)
+        ),
     )
     install_features(deps, features)
     return deps
@@ -277,6 +287,7 @@ async def build_core(
         for platform, space in settings.communities[0].spaces():
             deps.communities.home_spaces.setdefault(platform, space)
     core = Core(settings, storage, deps, build_dispatcher(deps, features), tuple(features))
+    deps.summaries.history = AdapterHistory(core.adapters)  # adapters join it as they start
     from bot.metrics import install_metrics
 
     core.metrics = install_metrics(core)

@@ -1,7 +1,8 @@
 """`govbot demo`: a scripted community plays one proposal of each method, splits a grant
 budget by Equal Shares, creates a council (members stand, the clock moves through
 nominations and an STV election, the winners are seated, the council vetoes a treasury
-proposal), reminds voters, and closes a reward epoch, writing its payout files (CSV,
+proposal), reminds voters, summarises a discussion (offline provider) and closes a reward
+epoch, writing its payout files (CSV,
 Safe batch, Merkle tree).
 
 It drives the real console adapter (the same handlers every platform uses) with a
@@ -14,6 +15,7 @@ a script line `~wait <hours> <why>` moves it and runs the scheduled jobs, as
 from __future__ import annotations
 
 import io
+import re
 import sys
 import time
 from pathlib import Path
@@ -152,6 +154,13 @@ Thanks everyone, results below.
 /remind on
 /as bob
 /vote 11 Friday
+/as alice
+/reply ~card11 I prefer Friday: people can travel home the day after
+/as carol
+/reply ~card11 against Friday, the venue is busy then; Saturday is cheaper
+/as dave
+/reply ~card11 Could we stream it for remote members?
+/summary 11
 /as admin
 /credit alice 12 ran the arena session
 /credit carol 6 wrote the council guide
@@ -209,9 +218,26 @@ async def _payout_files(core: Core, settings: Settings, out: Path) -> list[Path]
 REMINDER_AFTER_SECONDS = 90 * 60
 
 
+async def _cards_named(core: Core, line: str) -> str:
+    """`~card<N>` → the console message number of proposal N's card (for /reply)."""
+    for number in re.findall(r"~card(\d+)", line):
+        community = await core.storage.communities.find_space("console", "console")
+        proposal = await core.storage.proposals.get(community or 0, int(number))
+        places = (
+            await core.storage.cards.find("proposal", proposal.community_id, proposal.id)
+            if proposal
+            else []
+        )
+        message = next((m for p, _c, m in places if p == "console"), "0")
+        line = line.replace(f"~card{number}", message)
+    return line
+
+
 async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: str) -> None:
-    """Each line as typed in the console; `~wait <hours> <why>` lets time pass."""
+    """Each line as typed in the console; `~wait <hours> <why>` lets time pass and
+    `~card<N>` names proposal N's card (so a line can reply to it)."""
     for line in script.splitlines():
+        line = await _cards_named(core, line)
         if line.startswith("~wait "):
             _, hours, *why = line.split()
             clock.advance(float(hours) * 3600)
@@ -232,6 +258,7 @@ async def run_demo(settings: Settings, out: Path) -> int:
         update={
             "database_url": f"sqlite:///{database}",
             "charts_dir": out / "charts",
+            "summaries": settings.summaries.model_copy(update={"enabled": True}),
             "rewards": settings.rewards.model_copy(
                 update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
             ),

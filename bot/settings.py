@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from bot.communities import CommunityMapping
 from bot.integrations.models import ArenaSettings
+from bot.integrations.summaries import SummariesSettings
 from bot.web_settings import WebSettings
 from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
@@ -93,6 +94,8 @@ class DiscordSettings(Section):
     admin_role: str | None = None
     forum_channel_id: int | None = None
     home_guild_id: str | None = None
+    # The privileged Message Content intent, only for /summary to read a thread's text.
+    message_content: bool = False
 
 
 class SchedulerSettings(Section):
@@ -131,6 +134,7 @@ class Settings(BaseSettings):
     audit: AuditPolicy = Field(default_factory=AuditPolicy)
     reach: ReachPolicy = Field(default_factory=ReachPolicy)
     councils: CouncilPolicy = Field(default_factory=CouncilPolicy)
+    summaries: SummariesSettings = Field(default_factory=SummariesSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -143,7 +143,7 @@ class ConsoleAdapter:
         actor = self.actor()
         self._emit(actor.display_name, line, actor)
         if not line.startswith("/"):
-            await self._dispatch(Posted(self._ref(self.counter)))
+            await self._dispatch(Posted(self._ref(self.counter), text=line))
             return
         name, _, rest = line[1:].partition(" ")
         name = name.split("@", 1)[0].casefold()
@@ -221,7 +221,7 @@ class ConsoleAdapter:
                 Command(name.split("@", 1)[0].casefold(), args.strip(), None, ref, author), actor
             )
         else:
-            await self._dispatch(Posted(self._ref(self.counter), ref, author), actor)
+            await self._dispatch(Posted(self._ref(self.counter), ref, author, text=text), actor)
 
     async def _press(self, rest: str) -> None:
         target, _, which = rest.partition(" ")

@@ -24,6 +24,8 @@ from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
+from handlers.reach.summaries.policy import SummariesPolicy
+from handlers.reach.summaries.ports import SummaryModel, ThreadHistory
 from handlers.reputation.policy import ReputationPolicy
 from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
@@ -80,6 +82,13 @@ class AuditDeps:
 
 
 @dataclass
+class SummariesDeps:
+    policy: SummariesPolicy = field(default_factory=SummariesPolicy)
+    model: SummaryModel | None = None  # None: no summariser configured
+    history: ThreadHistory | None = None  # platforms that read a thread at request time
+
+
+@dataclass
 class Deps:
     storage: Storage
     policy: Policy  # the proposal and voting rules every community runs under
@@ -97,3 +106,4 @@ class Deps:
     audit: AuditDeps = field(default_factory=AuditDeps)
     reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults
+    summaries: SummariesDeps = field(default_factory=SummariesDeps)

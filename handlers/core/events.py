@@ -48,7 +48,7 @@ class ReactionChanged(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class MessagePosted(DomainEvent):
-    """A member posted a message (only its reply relation is kept, never its text)."""
+    """A member posted a message (its text is kept only by summaries, see Posted)."""
 
     context: Context
     posted: Posted

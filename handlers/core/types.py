@@ -78,11 +78,19 @@ class Reaction:
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """A plain chat message (its text is never stored), possibly a reply to another."""
+    """A plain chat message, possibly a reply to another.
+
+    `text` is given by platforms that cannot fetch history later (Telegram, the
+    console); only summaries keep it, and only for proposal threads with summaries on.
+    `thread_root` is the message a forum topic's discussion hangs off (its card), when
+    the adapter knows it.
+    """
 
     message_ref: MessageRef
     reply_to: MessageRef | None = None
     reply_to_author: Actor | None = None
+    text: str | None = None
+    thread_root: MessageRef | None = None
 
 
 Payload = Command | Press | Reaction | Posted

@@ -35,6 +35,7 @@ from bot.adapters.base import wait_for_event
 from bot.adapters.discord import endpoints
 from bot.adapters.discord.cards import CardRefresher
 from bot.adapters.discord.client import GovClient
+from bot.adapters.discord.history import read_thread
 from bot.adapters.discord.people import PLATFORM, actor_of, where_of
 from bot.adapters.discord.render import NO_MENTIONS, Part, render, thread_name
 from handlers.core.codec import decode
@@ -51,6 +52,7 @@ from handlers.core.types import (
     Reply,
     Where,
 )
+from handlers.reach.summaries.ports import ThreadMessage
 
 if TYPE_CHECKING:
     from bot.adapters.base import AdapterHost
@@ -103,6 +105,7 @@ class DiscordAdapter:
             shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
             shard_count=settings.shard_count,
             pinned_gateway=bool(settings.gateway_url),
+            message_content=bool(getattr(settings, "message_content", False)),
             **(client_options or {}),
         )
         self._stopping = False
@@ -470,6 +473,15 @@ class DiscordAdapter:
         ref = MessageRef(PLATFORM, str(payload.channel_id), str(payload.message_id))
         event = Event(actor, where, Reaction(ref, author, str(payload.emoji), added))
         await self._passive(event)
+
+    async def read_thread(self, thread_id: str, limit: int) -> list[ThreadMessage]:
+        """A thread's newest messages for /summary (bot/adapters/discord/history.py)."""
+        return await read_thread(
+            self.client,
+            thread_id,
+            limit,
+            message_content=bool(getattr(self.settings, "message_content", False)),
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         """A member's message → Posted (with the reply reference); its text is not read."""

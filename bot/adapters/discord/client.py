@@ -2,9 +2,10 @@
 
 Intents: guilds (guild, channel and role cache for actors and threads), guild_messages
 (MESSAGE_CREATE with its reference, for reply contributions) and guild_reactions (raw
-reaction add/remove). The privileged message_content intent is not requested: govbot
-never reads or stores message text — commands arrive as interactions — so a reply's
-content simply arrives empty. Members and presences are not needed either.
+reaction add/remove). The privileged message_content intent is requested only when
+`discord.message_content` is on, for /summary to read a proposal thread's text when asked;
+otherwise message content arrives empty. govbot never stores Discord message text.
+Members and presences are not needed.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def intents() -> discord.Intents:
+def intents(*, message_content: bool = False) -> discord.Intents:
     chosen = discord.Intents.none()
     chosen.guilds = True
     chosen.guild_messages = True
     chosen.guild_reactions = True
+    chosen.message_content = message_content
     return chosen
 
 
@@ -44,12 +46,13 @@ class GovClient(discord.AutoShardedClient):
         shard_ids: list[int] | None,
         shard_count: int | None,
         pinned_gateway: bool,
+        message_content: bool = False,
         **options: Any,
     ) -> None:
         options.setdefault("max_messages", None)  # raw events only: no message cache
         options.setdefault("chunk_guilds_at_startup", False)
         super().__init__(
-            intents=intents(),
+            intents=intents(message_content=message_content),
             allowed_mentions=NO_MENTIONS,
             # None (all shards) is discord.py's own default; its stubs only say list[int]
             shard_ids=shard_ids,  # type: ignore[arg-type]

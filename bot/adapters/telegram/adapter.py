@@ -581,10 +581,15 @@ class TelegramAdapter:
         assert origin.actor is not None
         self.authors.remember(message.chat_id, message.message_id, origin.actor)
         replied = replied_message(message)
+        topic = topic_of(message)
+        root = self.outbox.topic_cards.get((message.chat_id, topic)) if topic else None
         posted = Posted(
             message_ref(message.chat_id, message.message_id),
             message_ref(message.chat_id, replied.message_id) if replied else None,
             self._author_of(replied) if replied else None,
+            # Telegram offers no history later: only summaries keep it (proposal threads)
+            text=message.text or message.caption,
+            thread_root=message_ref(message.chat_id, root) if root else None,
         )
         replies = await self._handle(origin, posted, update)
         await self._committed()

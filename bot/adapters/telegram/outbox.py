@@ -105,6 +105,8 @@ class Outbox:
         self.me: Actor | None = None
         self.username = ""
         self.card_threads: LRU[tuple[int, int], int] = LRU(10_000)
+        # (chat, forum topic) → the card posted in it: the topic's thread root
+        self.topic_cards: LRU[tuple[int, int], int] = LRU(10_000)
 
     # ----- batches ----------------------------------------------------------------------
     async def send_all(
@@ -150,6 +152,7 @@ class Outbox:
             await self.host.card_sent(reply.card, PLATFORM, str(sent.chat_id), str(sent.message_id))
             if target.thread_id is not None:
                 self.card_threads.put((sent.chat_id, sent.message_id), target.thread_id)
+                self.topic_cards.put((sent.chat_id, target.thread_id), sent.message_id)
 
     async def _private(self, reply: Reply, origin: Origin | None, outcome: Outcome) -> None:
         if origin is None or origin.user_id is None:

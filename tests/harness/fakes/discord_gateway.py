@@ -20,7 +20,9 @@ application commands (echoed back with ids, and remembered so interaction payloa
 be built from them); `POST /interactions/{id}/{token}/callback`; webhook follow-ups
 `POST /webhooks/{app}/{token}`, `GET|PATCH|DELETE …/messages/@original|{id}`; channel
 messages `POST|PATCH|GET /channels/{c}/messages[/{m}]` (JSON or multipart with files);
-`POST /channels/{c}/messages/{m}/threads`, forum posts `POST /channels/{c}/threads`;
+`GET /channels/{c}/messages` (history, newest first, `limit`/`before`),
+`POST /channels/{c}/messages/{m}/threads` (the thread gets the message's id), forum
+posts `POST /channels/{c}/threads`;
 `GET /channels/{c}`; DMs `POST /users/@me/channels`. Anything else is recorded and
 answered 404, so a test can see what the client tried.
 
@@ -475,7 +477,9 @@ class FakeDiscord:
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?", p):
             return self._webhook(m, match.group(2), match.group(3), call)
         if (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", p)) and m == "POST":
-            return self._json(self._thread(int(match.group(1)), body.get("name", "")))
+            # as on Discord, a thread opened on a message has that message's id
+            thread = self._thread(int(match.group(1)), body.get("name", ""))
+            return self._json({**thread, "id": match.group(2)})
         if (match := re.fullmatch(r"/channels/(\d+)/threads", p)) and m == "POST":
             thread = self._thread(int(match.group(1)), body.get("name", ""), forum=True)
             message = self._stored_message(int(thread["id"]), body.get("message") or {}, call.files)
@@ -489,6 +493,8 @@ class FakeDiscord:
                 return self._json(self._update_message(int(message_id), body, call.files))
             if m == "GET" and message_id and int(message_id) in self.messages:
                 return self._json(self.messages[int(message_id)])
+            if m == "GET" and message_id is None:
+                return self._json(self._history(channel, call.query))
         if (match := re.fullmatch(r"/channels/(\d+)", p)) and m == "GET":
             return self._json(self.channel_payload(int(match.group(1))))
         if m == "POST" and p == "/users/@me/channels":
@@ -571,6 +577,21 @@ class FakeDiscord:
             payload["flags"] = int(payload.get("flags") or 0) & ~128
             return self._json(payload)
         return self._json(self.messages.get(message_id) or self.message_payload())
+
+    def _history(self, channel_id: int, query: dict[str, str]) -> list[dict[str, Any]]:
+        """`GET /channels/{c}/messages`: newest first, `limit` (≤ 100) before `before`."""
+        limit = min(100, int(query.get("limit", 50)))
+        before = int(query["before"]) if "before" in query else None
+        found = sorted(
+            (
+                m
+                for i, m in self.messages.items()
+                if int(m["channel_id"]) == channel_id and (before is None or i < before)
+            ),
+            key=lambda m: int(m["id"]),
+            reverse=True,
+        )
+        return found[:limit]
 
     def _thread(self, parent_id: int, name: str, *, forum: bool = False) -> dict[str, Any]:
         return {
@@ -718,9 +739,15 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE", data)
 
     async def message_create(
-        self, author: FakeUser, *, reply_to: dict[str, Any] | None = None, content: str = ""
+        self,
+        author: FakeUser,
+        *,
+        reply_to: dict[str, Any] | None = None,
+        content: str = "",
+        channel_id: int | None = None,
     ) -> dict[str, Any]:
-        """A member's message (content empty, as without the message-content intent)."""
+        """A member's message (content empty, as without the message-content intent), in
+        the main channel or `channel_id` (a thread)."""
         reference = None
         if reply_to is not None:
             reference = {
@@ -729,7 +756,9 @@ class FakeDiscord:
                 "channel_id": reply_to["channel_id"],
                 "guild_id": str(self.guild_id),
             }
-        payload = self.message_payload(author=author, content=content, reference=reference)
+        payload = self.message_payload(
+            author=author, content=content, reference=reference, channel_id=channel_id
+        )
         payload["member"] = author.member_payload(with_user=False)
         if reply_to is not None:
             payload["referenced_message"] = reply_to

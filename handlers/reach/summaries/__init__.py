@@ -1,0 +1,1 @@
+"""Reach: AI summaries of a proposal's discussion (`/summary <id>`)."""

@@ -4,8 +4,8 @@ The text of messages in proposal threads on platforms that cannot fetch history 
 with summaries enabled; deleted after the proposal closes plus a retention period), the
 forum topic of each proposal, and when each proposal was last summarised.
 
-Revision ID: v015
-Revises: v014 (v012 on its own; see the placeholders)
+Revision ID: v013
+Revises: v012
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v015"
-down_revision = "v014"  # v012 once the placeholders v013, v014 give way
+revision = "v013"
+down_revision = "v012"
 branch_labels = None
 depends_on = None
 

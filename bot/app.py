@@ -39,9 +39,11 @@ from handlers.core.deps import (
     Deps,
     ReputationDeps,
     RewardsDeps,
+    RoleDeps,
     WalletDeps,
 )
 from handlers.core.dispatch import Dispatcher
+from handlers.core.events import ReputationRecomputed
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
 from handlers.core.registry import CommandSpec, Registry
@@ -50,6 +52,7 @@ from handlers.councils.feature import FEATURE as COUNCILS
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
+from handlers.reach.roles.feature import FEATURE as ROLES
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
 from handlers.rewards.feature import FEATURE as REWARDS
@@ -77,6 +80,7 @@ FEATURES: tuple[Feature, ...] = (
     COMMUNITIES,
     AUDIT,
     REACH,
+    ROLES,
 )
 
 # Handled-delivery keys older than this are forgotten (Telegram redelivers for 24 hours).
@@ -231,7 +235,13 @@ def build_deps(
             ),
         ),
         councils=settings.councils,
+        roles=RoleDeps(rules=tuple(settings.roles), checks=settings.role_checks),
     )
+
+    async def recomputed(community_id: int) -> None:
+        await deps.events.publish(deps, ReputationRecomputed(community_id))
+
+    reputation.on_recomputed = recomputed
     install_features(deps, features)
     return deps
 
@@ -277,6 +287,9 @@ async def build_core(
         for platform, space in settings.communities[0].spaces():
             deps.communities.home_spaces.setdefault(platform, space)
     core = Core(settings, storage, deps, build_dispatcher(deps, features), tuple(features))
+    from bot.role_sinks import platform_sinks
+
+    deps.roles.sinks.update(platform_sinks(core.adapters))  # role calls on each platform
     from bot.metrics import install_metrics
 
     core.metrics = install_metrics(core)

@@ -23,6 +23,7 @@ from storage.repos.published import PublicRepo
 from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
 from storage.repos.rewards import RewardsRepo
+from storage.repos.roles import RoleStateRepo
 from storage.repos.wallets import WalletRepo
 
 
@@ -51,6 +52,7 @@ class Storage:
     deliveries: DeliveryRepo  # platform events already handled, by their platform id
     councils: CouncilRepo  # councils, their elections, candidacies and seats
     council_motions: CouncilMotionRepo  # vetoes and recalls
+    roles: RoleStateRepo  # what the bot last did about each member's rule-following roles
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -103,4 +105,5 @@ async def open_storage(
         deliveries=deliveries,
         councils=CouncilRepo(db, audit, proposals),
         council_motions=CouncilMotionRepo(db, audit, proposals),
+        roles=RoleStateRepo(db, audit),
     )

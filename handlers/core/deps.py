@@ -24,6 +24,8 @@ from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
+from handlers.reach.roles.policy import RoleChecks, RoleRule
+from handlers.reach.roles.ports import RoleSink
 from handlers.reputation.policy import ReputationPolicy
 from handlers.rewards.policy import RewardsPolicy
 from handlers.voting.strategies import StrategyRegistry
@@ -80,6 +82,15 @@ class AuditDeps:
 
 
 @dataclass
+class RoleDeps:
+    rules: tuple[RoleRule, ...] = ()  # `[[roles]]`
+    checks: RoleChecks = field(default_factory=RoleChecks)
+    sinks: dict[str, RoleSink] = field(default_factory=dict)  # by platform, from bot/
+    # problems an operator must fix, by role name: logged once, shown by /roles
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Deps:
     storage: Storage
     policy: Policy  # the proposal and voting rules every community runs under
@@ -97,3 +108,4 @@ class Deps:
     audit: AuditDeps = field(default_factory=AuditDeps)
     reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults
+    roles: RoleDeps = field(default_factory=RoleDeps)  # roles that follow rules

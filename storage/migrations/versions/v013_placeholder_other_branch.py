@@ -1,0 +1,23 @@
+"""placeholder: v013 belongs to another branch
+
+v013 is taken by another branch (disputes); this empty revision only keeps this
+branch's chain gap-free. Delete it when the real v013 merges (v014 then follows it).
+
+Revision ID: v013
+Revises: v012
+"""
+
+from __future__ import annotations
+
+revision = "v013"
+down_revision = "v012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    raise NotImplementedError("govbot migrates forward only: restore a backup to go back")

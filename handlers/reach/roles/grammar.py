@@ -149,6 +149,9 @@ class _Parser:
         at = self.i if at is None else at
         if at > self.far[0]:
             self.far = (at, rule, what)
+        elif at == self.far[0] and what not in self.far[2]:
+            # several rules could go on here: name them all, the last one tried last
+            self.far = (at, rule, f"{self.far[2]} or {what}")
 
     def fail(self) -> RuleSyntaxError:
         at, rule, what = self.far

@@ -104,8 +104,7 @@ def test_a_bad_rule_stops_start_up_with_exit_2(
 ) -> None:
     config = tmp_path / "bad.toml"
     config.write_text(
-        '[[roles]]\nname = "holders"\nrule = "linked and (reputation >= )"\n'
-        "discord_role_id = 42\n"
+        '[[roles]]\nname = "holders"\nrule = "linked and (reputation >= )"\ndiscord_role_id = 42\n'
     )
     monkeypatch.setenv("GOVBOT_CONFIG", str(config))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/never.db")

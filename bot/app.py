@@ -237,11 +237,6 @@ def build_deps(
         councils=settings.councils,
         roles=RoleDeps(rules=tuple(settings.roles), checks=settings.role_checks),
     )
-
-    async def recomputed(community_id: int) -> None:
-        await deps.events.publish(deps, ReputationRecomputed(community_id))
-
-    reputation.on_recomputed = recomputed
     install_features(deps, features)
     return deps
 
@@ -290,6 +285,13 @@ async def build_core(
     from bot.role_sinks import platform_sinks
 
     deps.roles.sinks.update(platform_sinks(core.adapters))  # role calls on each platform
+
+    async def recomputed(community_id: int) -> None:
+        # what listeners say (a role granted on the console) goes where each reply names
+        await core.route(await deps.events.publish(deps, ReputationRecomputed(community_id)))
+
+    if deps.reputation.service is not None:
+        deps.reputation.service.on_recomputed = recomputed
     from bot.metrics import install_metrics
 
     core.metrics = install_metrics(core)

@@ -25,6 +25,7 @@ from handlers.audit.verify import verify
 from handlers.core.ports import ManualClock
 from handlers.core.types import Actor, Command, Event, Where
 from handlers.reach.reminders import send_due
+from handlers.reach.roles.policy import RoleRule
 
 SCRIPT = """\
 /help vote
@@ -149,6 +150,7 @@ Thanks everyone, results below.
 /as admin
 /propose Next meetup | Friday | Saturday hours=2 quorum=4
 /as alice
+/roles
 /remind on
 /as bob
 /vote 11 Friday
@@ -208,6 +210,10 @@ async def _payout_files(core: Core, settings: Settings, out: Path) -> list[Path]
 # falls due and the reminder job runs once (a reminder in its place, one privately).
 REMINDER_AFTER_SECONDS = 90 * 60
 
+# A role that follows a rule (on the console a line in the chat stands for the platform
+# role): the periodic re-check grants it once the arena and the votes earned reputation.
+DEMO_ROLE = {"name": "trusted voters", "rule": "linked and reputation >= 1"}
+
 
 async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: str) -> None:
     """Each line as typed in the console; `~wait <hours> <why>` lets time pass."""
@@ -232,6 +238,7 @@ async def run_demo(settings: Settings, out: Path) -> int:
         update={
             "database_url": f"sqlite:///{database}",
             "charts_dir": out / "charts",
+            "roles": [*settings.roles, RoleRule(**DEMO_ROLE)],
             "rewards": settings.rewards.model_copy(
                 update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
             ),

@@ -238,7 +238,7 @@ async def run_demo(settings: Settings, out: Path) -> int:
         update={
             "database_url": f"sqlite:///{database}",
             "charts_dir": out / "charts",
-            "roles": [*settings.roles, RoleRule(**DEMO_ROLE)],
+            "roles": [*settings.roles, RoleRule.model_validate(DEMO_ROLE)],
             "rewards": settings.rewards.model_copy(
                 update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
             ),

@@ -11,7 +11,7 @@ MISSING_PERMISSION, never as an exception.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -27,9 +27,6 @@ from handlers.reach.roles.ports import (
     UNAVAILABLE,
     RoleResult,
 )
-
-if TYPE_CHECKING:
-    from bot.adapters.telegram.adapter import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +45,7 @@ def _result(error: TelegramError) -> RoleResult:
 class TelegramRoles:
     """`RoleSink` over the adapter's bot (Telegram has no roles to grant, only groups)."""
 
-    def __init__(self, adapter: TelegramAdapter) -> None:
+    def __init__(self, adapter: Any) -> None:  # the TelegramAdapter (it imports us)
         self.adapter = adapter
 
     def _bot(self) -> Any:
@@ -86,7 +83,7 @@ class TelegramRoles:
         )
 
 
-def join_request_handler(adapter: TelegramAdapter) -> ChatJoinRequestHandler[Any, Any]:
+def join_request_handler(adapter: Any) -> ChatJoinRequestHandler[Any, Any]:
     """The handler the adapter installs: each request becomes one `JoinRequest` event."""
 
     async def on_join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -40,10 +40,12 @@ from handlers.core.deps import (
     Deps,
     ReputationDeps,
     RewardsDeps,
+    RoleDeps,
     SummariesDeps,
     WalletDeps,
 )
 from handlers.core.dispatch import Dispatcher
+from handlers.core.events import ReputationRecomputed
 from handlers.core.feature import CompletionRequest, Feature, Job
 from handlers.core.ports import Clock, SystemClock
 from handlers.core.registry import CommandSpec, Registry
@@ -52,6 +54,7 @@ from handlers.councils.feature import FEATURE as COUNCILS
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
+from handlers.reach.roles.feature import FEATURE as ROLES
 from handlers.reach.summaries.feature import FEATURE as SUMMARIES
 from handlers.reputation.feature import FEATURE as REPUTATION
 from handlers.reputation.service import ReputationService
@@ -81,6 +84,7 @@ FEATURES: tuple[Feature, ...] = (
     AUDIT,
     REACH,
     SUMMARIES,
+    ROLES,
 )
 
 # Handled-delivery keys older than this are forgotten (Telegram redelivers for 24 hours).
@@ -241,6 +245,7 @@ def build_deps(
         summaries=SummariesDeps(
             policy=settings.summaries.policy(), model=build_summariser(settings.summaries)
         ),
+        roles=RoleDeps(rules=tuple(settings.roles), checks=settings.role_checks),
     )
     install_features(deps, features)
     return deps
@@ -288,6 +293,16 @@ async def build_core(
             deps.communities.home_spaces.setdefault(platform, space)
     core = Core(settings, storage, deps, build_dispatcher(deps, features), tuple(features))
     deps.summaries.history = AdapterHistory(core.adapters)  # adapters join it as they start
+    from bot.role_sinks import platform_sinks
+
+    deps.roles.sinks.update(platform_sinks(core.adapters))  # role calls on each platform
+
+    async def recomputed(community_id: int) -> None:
+        # what listeners say (a role granted on the console) goes where each reply names
+        await core.route(await deps.events.publish(deps, ReputationRecomputed(community_id)))
+
+    if deps.reputation.service is not None:
+        deps.reputation.service.on_recomputed = recomputed
     from bot.metrics import install_metrics
 
     core.metrics = install_metrics(core)

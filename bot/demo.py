@@ -27,6 +27,7 @@ from handlers.audit.verify import verify
 from handlers.core.ports import ManualClock
 from handlers.core.types import Actor, Command, Event, Where
 from handlers.reach.reminders import send_due
+from handlers.reach.roles.policy import RoleRule
 
 SCRIPT = """\
 /help vote
@@ -151,6 +152,7 @@ Thanks everyone, results below.
 /as admin
 /propose Next meetup | Friday | Saturday hours=2 quorum=4
 /as alice
+/roles
 /remind on
 /as bob
 /vote 11 Friday
@@ -217,6 +219,10 @@ async def _payout_files(core: Core, settings: Settings, out: Path) -> list[Path]
 # falls due and the reminder job runs once (a reminder in its place, one privately).
 REMINDER_AFTER_SECONDS = 90 * 60
 
+# A role that follows a rule (on the console a line in the chat stands for the platform
+# role): the periodic re-check grants it once the arena and the votes earned reputation.
+DEMO_ROLE = {"name": "trusted voters", "rule": "linked and reputation >= 1"}
+
 
 async def _cards_named(core: Core, line: str) -> str:
     """`~card<N>` → the console message number of proposal N's card (for /reply)."""
@@ -259,6 +265,7 @@ async def run_demo(settings: Settings, out: Path) -> int:
             "database_url": f"sqlite:///{database}",
             "charts_dir": out / "charts",
             "summaries": settings.summaries.model_copy(update={"enabled": True}),
+            "roles": [*settings.roles, RoleRule.model_validate(DEMO_ROLE)],
             "rewards": settings.rewards.model_copy(
                 update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
             ),

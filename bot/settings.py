@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,6 +29,7 @@ from handlers.core.ratelimit import LimitPolicy
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reach.policy import ReachPolicy
+from handlers.reach.roles.policy import RoleChecks, RoleRule, check_unique
 from handlers.reputation.policy import ReputationPolicy
 from handlers.rewards.policy import RewardsPolicy
 from handlers.wallets.policy import WalletPolicy
@@ -135,6 +136,13 @@ class Settings(BaseSettings):
     reach: ReachPolicy = Field(default_factory=ReachPolicy)
     councils: CouncilPolicy = Field(default_factory=CouncilPolicy)
     summaries: SummariesSettings = Field(default_factory=SummariesSettings)
+    roles: list[RoleRule] = Field(default_factory=list)  # [[roles]]: roles that follow rules
+    role_checks: RoleChecks = Field(default_factory=RoleChecks)
+
+    @field_validator("roles")
+    @classmethod
+    def _unique_roles(cls, roles: list[RoleRule]) -> list[RoleRule]:
+        return check_unique(roles)
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,7 @@ from storage.repos.published import PublicRepo
 from storage.repos.reach import ReminderRepo
 from storage.repos.reputation import ReputationRepo
 from storage.repos.rewards import RewardsRepo
+from storage.repos.roles import RoleStateRepo
 from storage.repos.summaries import SummaryRepo
 from storage.repos.wallets import WalletRepo
 
@@ -53,6 +54,7 @@ class Storage:
     councils: CouncilRepo  # councils, their elections, candidacies and seats
     council_motions: CouncilMotionRepo  # vetoes and recalls
     summaries: SummaryRepo  # thread messages kept for summaries, their rate limit
+    roles: RoleStateRepo  # what the bot last did about each member's rule-following roles
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -106,4 +108,5 @@ async def open_storage(
         councils=CouncilRepo(db, audit, proposals),
         council_motions=CouncilMotionRepo(db, audit, proposals),
         summaries=SummaryRepo(db),
+        roles=RoleStateRepo(db, audit),
     )

@@ -23,6 +23,7 @@ from typing import Any
 from handlers.audit.logfile import BadLine, LogEntry, from_stored, read_lines
 from handlers.councils.audit import verify_councils
 from handlers.proposals.counting import tally_ballots
+from handlers.reach.roles.audit import verify_roles
 from handlers.rewards.verify import verify_epochs
 from storage import Storage
 from storage.records import dumps
@@ -48,6 +49,7 @@ class VerifyReport:
     proposals_checked: int = 0
     epochs_checked: int = 0
     seatings_checked: int = 0  # council seats re-derived from their elections' results
+    role_states_checked: int = 0  # role states matched to their last audit entry
     withheld: int = 0
     head: tuple[int, str] = (0, GENESIS)
     problems: list[str] = field(default_factory=list)
@@ -289,6 +291,10 @@ async def verify(storage: Storage) -> VerifyReport:
         return report
     results = {pid: t.closed for pid, t in trails.items() if t.closed is not None}
     report.seatings_checked, problem = await verify_councils(storage, results)
+    if problem:
+        report.problems.append(problem)
+        return report
+    report.role_states_checked, problem = await verify_roles(storage)
     if problem:
         report.problems.append(problem)
     return report

@@ -24,6 +24,8 @@ from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
+from handlers.reach.roles.policy import RoleChecks, RoleRule
+from handlers.reach.roles.ports import RoleSink
 from handlers.reach.summaries.policy import SummariesPolicy
 from handlers.reach.summaries.ports import SummaryModel, ThreadHistory
 from handlers.reputation.policy import ReputationPolicy
@@ -89,6 +91,15 @@ class SummariesDeps:
 
 
 @dataclass
+class RoleDeps:
+    rules: tuple[RoleRule, ...] = ()  # `[[roles]]`
+    checks: RoleChecks = field(default_factory=RoleChecks)
+    sinks: dict[str, RoleSink] = field(default_factory=dict)  # by platform, from bot/
+    # problems an operator must fix, by role name: logged once, shown by /roles
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Deps:
     storage: Storage
     policy: Policy  # the proposal and voting rules every community runs under
@@ -107,3 +118,4 @@ class Deps:
     reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults
     summaries: SummariesDeps = field(default_factory=SummariesDeps)
+    roles: RoleDeps = field(default_factory=RoleDeps)  # roles that follow rules

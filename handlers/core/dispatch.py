@@ -25,11 +25,20 @@ from dataclasses import dataclass, field
 from handlers.core.context import Context
 from handlers.core.deps import Deps
 from handlers.core.errors import BadArguments, DomainError, NotAllowed, UnknownCommand, WrongPlace
-from handlers.core.events import MessagePosted, ReactionChanged
+from handlers.core.events import JoinRequested, MessagePosted, ReactionChanged
 from handlers.core.markup import clean
 from handlers.core.ratelimit import RateLimited, RateLimiter
 from handlers.core.sanitize import sanitize_event
-from handlers.core.types import CardKey, Command, Event, Posted, Press, Reaction, Reply
+from handlers.core.types import (
+    CardKey,
+    Command,
+    Event,
+    JoinRequest,
+    Posted,
+    Press,
+    Reaction,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +143,9 @@ class Dispatcher:
             case Posted():
                 posted = MessagePosted(ctx, payload)
                 turn.run = lambda: self.deps.events.publish(self.deps, posted)
+            case JoinRequest():
+                asked = JoinRequested(ctx, payload)
+                turn.run = lambda: self.deps.events.publish(self.deps, asked)
             case _:
                 raise TypeError(f"unknown payload {type(payload).__name__}")
         return await next_(turn)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from handlers.core.bus import Check, DomainEvent, EventBus, Listener
-from handlers.core.types import Posted, Reaction
+from handlers.core.types import JoinRequest, Posted, Reaction
 
 if TYPE_CHECKING:
     from handlers.core.context import Context
@@ -27,14 +27,19 @@ __all__ = [
     "BallotCast",
     "BattleRated",
     "Check",
+    "CouncilSeatsChanged",
     "DomainEvent",
     "EventBus",
+    "JoinRequested",
     "Listener",
     "MessagePosted",
     "ProposalClosed",
     "ProposalOpening",
     "ReactionChanged",
+    "ReputationRecomputed",
     "ResultStatus",
+    "WalletLinked",
+    "WalletUnlinked",
 ]
 
 
@@ -93,3 +98,42 @@ class ResultStatus(DomainEvent):
     per note; the card appends the notes' texts to its result line."""
 
     proposal: ProposalRecord
+
+
+@dataclass(frozen=True, slots=True)
+class WalletLinked(DomainEvent):
+    """A member's wallet link was stored (by /verify or the signing page)."""
+
+    member: MemberRecord
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class WalletUnlinked(DomainEvent):
+    """A member removed their linked wallet."""
+
+    member: MemberRecord
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReputationRecomputed(DomainEvent):
+    """A community's reputation snapshot was computed again."""
+
+    community_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilSeatsChanged(DomainEvent):
+    """Members were seated on, or recalled from, a council."""
+
+    community_id: int
+    council_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequested(DomainEvent):
+    """Someone asked to join a group that admits members by request (Telegram)."""
+
+    context: Context
+    request: JoinRequest

@@ -93,7 +93,15 @@ class Posted:
     thread_root: MessageRef | None = None
 
 
-Payload = Command | Press | Reaction | Posted
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """A request to join the event's group (Telegram `chat_join_request`)."""
+
+    chat_id: str
+    user_chat_id: str | None = None  # where the bot may write to the applicant
+
+
+Payload = Command | Press | Reaction | Posted | JoinRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from handlers.core.deps import Deps
 from handlers.core.errors import DomainError
+from handlers.core.events import CouncilSeatsChanged
 from handlers.councils.terms import (
     HOUR,
     cohort_sizes,
@@ -200,7 +201,7 @@ async def seat(
     def notices(seated: list[SeatRecord]) -> list[Notice]:
         return [Notice("text", seating_text(council, election, seated, names, proposal, now))]
 
-    return await deps.storage.councils.seat_winners(
+    seated = await deps.storage.councils.seat_winners(
         election.id,
         chosen,
         proposal_id=proposal.id if proposal is not None else None,
@@ -210,6 +211,9 @@ async def seat(
         notices=notices,
         at=now,
     )
+    if seated:
+        await deps.events.publish(deps, CouncilSeatsChanged(council.community_id, council.id))
+    return seated
 
 
 def seating_text(

@@ -17,6 +17,7 @@ import logging
 
 from handlers.core.deps import Deps
 from handlers.core.errors import DomainError
+from handlers.core.events import CouncilSeatsChanged
 from handlers.councils.elections import seats_text
 from handlers.councils.terms import HOUR, council_lead, veto_needed
 from handlers.proposals.cards import when
@@ -271,6 +272,8 @@ async def decide_recall(
     await deps.storage.council_motions.decide_recall(
         motion.id, carried=carried, by_election=by_election, notices=notices, at=now
     )
+    if carried:
+        await deps.events.publish(deps, CouncilSeatsChanged(council.community_id, council.id))
 
 
 def by_election_text(council: CouncilRecord, election: ElectionRecord) -> str:

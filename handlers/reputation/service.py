@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 import numpy as np
@@ -77,6 +78,8 @@ class ReputationService:
         self._locks: dict[int, asyncio.Lock] = {}
         self._marked: set[tuple[int, str]] = set()
         self.recomputes = 0
+        # told after every recompute (the composition root publishes an event from it)
+        self.on_recomputed: Callable[[int], Awaitable[None]] | None = None
         # who holds a recompute lease: unique per service (≈ per process) on any host
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -159,6 +162,11 @@ class ReputationService:
             community_id, computed_at=now, ledger_version=version, events=len(ledger), rows=rows
         )
         self.recomputes += 1
+        if self.on_recomputed is not None:
+            try:
+                await self.on_recomputed(community_id)
+            except Exception:
+                log.exception("after-recompute hook failed community=%s", community_id)
         log.info(
             "reputation recomputed community=%s snapshot=%s events=%s members=%s",
             community_id,

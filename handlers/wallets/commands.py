@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.core.context import Context
 from handlers.core.errors import BadArguments, NotAllowed, NotFound, WrongPlace
+from handlers.core.events import WalletLinked, WalletUnlinked
 from handlers.core.markup import block, code
 from handlers.core.registry import Param, Registry
 from handlers.core.types import Reply
@@ -105,12 +106,14 @@ async def verify(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         storage, policy, pending=pending, verified=verified, signature=signature, now=now
     )
     kind = " (a contract wallet, checked with EIP-1271)" if verified.kind == "contract" else ""
+    after = await ctx.deps.events.publish(ctx.deps, WalletLinked(member, verified.address))
     return [
         Reply(
             f"Linked {verified.address}{kind} to you in this community. Your votes can now "
             "count your tokens. See /wallet.",
             private=True,
-        )
+        ),
+        *after,
     ]
 
 
@@ -141,7 +144,8 @@ async def unlink(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     removed = await ctx.deps.storage.wallets.unlink(member.id, at=ctx.now())
     if removed is None:
         raise NotFound("You have no linked wallet to remove.")
-    return [Reply(f"Unlinked {removed.address}.", private=True)]
+    after = await ctx.deps.events.publish(ctx.deps, WalletUnlinked(member, removed.address))
+    return [Reply(f"Unlinked {removed.address}.", private=True), *after]
 
 
 @COMMANDS.command(

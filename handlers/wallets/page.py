@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from handlers.core.deps import Deps
 from handlers.core.errors import NotAllowed, NotFound
+from handlers.core.events import WalletLinked
 from handlers.wallets.linking import Verified, check_signed, finish_link
 from storage.records import MemberRecord
 from storage.repos.nonces import NonceRecord
@@ -74,6 +75,8 @@ async def verify_from_page(
         signature=signature,
         now=now,
     )
+    # Roles that follow a wallet move now; they say nothing in the chat on platforms.
+    await deps.events.publish(deps, WalletLinked(pending.member, verified.address))
     return pending.member, verified
 
 

@@ -25,4 +25,5 @@ async def test_the_demo_elects_and_seats_a_council(
     assert "Members (2 of 2 seats held)" in out
     assert "subject to veto by council Stewards until" in out
     assert 'Result: passed: "yes" wins · vetoed by council Stewards (#10)' in out
+    assert "🎖 alice now holds the role trusted voters (wallet linked: yes; reputation:" in out
     assert "2 council seats matched to their election" in out

@@ -84,8 +84,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# message_reaction is not sent unless asked for (and only to admins of the group).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION]
+# message_reaction is not sent unless asked for (and only to admins of the group);
+# chat_join_request neither (gated groups: bot/adapters/telegram/roles.py).
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MESSAGE_REACTION,
+    Update.CHAT_JOIN_REQUEST,
+]
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 START = "start"
@@ -294,6 +300,9 @@ class TelegramAdapter:
         app.add_handler(
             MessageHandler(only_new & filters.ChatType.GROUPS & ~commandish, self._on_posted)
         )
+        from bot.adapters.telegram.roles import join_request_handler
+
+        app.add_handler(join_request_handler(self))
         app.add_error_handler(self._on_error)
 
     def _bind(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -23,8 +23,13 @@ messages `POST|PATCH|GET /channels/{c}/messages[/{m}]` (JSON or multipart with f
 `GET /channels/{c}/messages` (history, newest first, `limit`/`before`),
 `POST /channels/{c}/messages/{m}/threads` (the thread gets the message's id), forum
 posts `POST /channels/{c}/threads`;
-`GET /channels/{c}`; DMs `POST /users/@me/channels`. Anything else is recorded and
-answered 404, so a test can see what the client tried.
+`GET /channels/{c}`; DMs `POST /users/@me/channels`; member roles `PUT|DELETE
+/guilds/{g}/members/{u}/roles/{r}` (refused with 403 50013 as Discord does when the bot
+lacks Manage Roles — `bot_manage_roles = False` — or the role is not below the bot's
+own), `GET /guilds/{g}/roles`, `GET /guilds/{g}/members/{u}`. The guild has, from the
+bottom: Member, Admin, Holder (`holder_role_id`), the bot's own role, and High
+(`high_role_id`, above the bot). Anything else is recorded and answered 404, so a test
+can see what the client tried.
 
 Every request is recorded as a `Call` (method, path relative to the API base, query,
 JSON body — the `payload_json` part for multipart — file names and sizes, and a
@@ -56,6 +61,7 @@ MEMBER_PERMISSIONS = str(
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31)
 )
 MANAGE_GUILD = 1 << 5
+MANAGE_ROLES = 1 << 28
 EPHEMERAL = 1 << 6
 
 # Discord application command option types.
@@ -145,6 +151,11 @@ class FakeDiscord:
         self.forum_id = self.snowflake()
         self.admin_role_id = self.snowflake()
         self.member_role_id = self.snowflake()
+        self.holder_role_id = self.snowflake()
+        self.bot_role_id = self.snowflake()
+        self.high_role_id = self.snowflake()
+        self.bot_manage_roles = True  # False: the bot's role lacks Manage Roles
+        self.granted: dict[int, set[int]] = {}  # user id → role ids added over REST
         self.calls: list[Call] = []
         self.sessions: list[GatewaySession] = []
         self.identifies: list[dict[str, Any]] = []
@@ -213,10 +224,14 @@ class FakeDiscord:
                 "flags": 0,
             }
 
+        bot_perms = str(MANAGE_ROLES if self.bot_manage_roles else 0)
         return [
             role(self.guild_id, "@everyone", "0", 0),
             role(self.member_role_id, "Member", MEMBER_PERMISSIONS, 1),
             role(self.admin_role_id, "Admin", str(MANAGE_GUILD), 2),
+            role(self.holder_role_id, "Holder", "0", 3),
+            role(self.bot_role_id, "govbot", bot_perms, 4),
+            role(self.high_role_id, "High", "0", 5),
         ]
 
     def channel_payload(self, channel_id: int | None = None) -> dict[str, Any]:
@@ -248,7 +263,7 @@ class FakeDiscord:
 
     def guild_payload(self) -> dict[str, Any]:
         bot_member = self.bot.member_payload()
-        bot_member["roles"] = []
+        bot_member["roles"] = [str(self.bot_role_id)]
         return {
             "id": str(self.guild_id),
             "name": self.guild_name,
@@ -497,11 +512,38 @@ class FakeDiscord:
                 return self._json(self._history(channel, call.query))
         if (match := re.fullmatch(r"/channels/(\d+)", p)) and m == "GET":
             return self._json(self.channel_payload(int(match.group(1))))
+        if match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)/roles/(\d+)", p):
+            return self._member_role(m, int(match.group(2)), int(match.group(3)))
+        if (match := re.fullmatch(r"/guilds/(\d+)/roles", p)) and m == "GET":
+            return self._json(self.role_payloads())
+        if (match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p)) and m == "GET":
+            user = self._users.get(int(match.group(2)))
+            if user is None:
+                return self._json({"message": "Unknown Member", "code": 10007}, status=404)
+            payload = user.member_payload()
+            payload["roles"] += [str(r) for r in sorted(self.granted.get(user.id, ()))]
+            return self._json(payload)
         if m == "POST" and p == "/users/@me/channels":
             recipient = self._users.get(int(body.get("recipient_id", 0)))
             recipients = [recipient.user_payload()] if recipient else []
             return self._json({"id": str(self.snowflake()), "type": 1, "recipients": recipients})
         return self._json({"message": f"fake: no route {m} {p}", "code": 0}, status=404)
+
+    def _member_role(self, method: str, user_id: int, role_id: int) -> web.Response:
+        """Add or remove a member's role as Discord does: 204, or 403 Missing Permissions."""
+        positions = {int(r["id"]): r["position"] for r in self.role_payloads()}
+        if role_id not in positions:
+            return self._json({"message": "Unknown Role", "code": 10011}, status=404)
+        if user_id not in self._users:
+            return self._json({"message": "Unknown Member", "code": 10007}, status=404)
+        if not self.bot_manage_roles or positions[role_id] >= positions[self.bot_role_id]:
+            return self._json({"message": "Missing Permissions", "code": 50013}, status=403)
+        held = self.granted.setdefault(user_id, set())
+        if method == "PUT":
+            held.add(role_id)
+        elif method == "DELETE":
+            held.discard(role_id)
+        return web.Response(status=204)
 
     def _application(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,12 @@ deliberately small but strict where mistakes hide:
   ≤ 1,024 visible characters, callback data ≤ 64 bytes — violations answer 400;
 * `forbidden` chat ids answer 403 (a member who never started the bot); `fail_next()`
   injects one error for a method; `members` sets getChatMember statuses (and who
-  getChatAdministrators lists).
+  getChatAdministrators lists);
+* gated groups: `join_request()` pushes a `chat_join_request` update (delivered only if
+  the bot asked for it); approveChatJoinRequest / declineChatJoinRequest answer 400
+  HIDE_REQUESTER_MISSING unless that request is pending, and with banChatMember /
+  unbanChatMember they update `members`; `no_rights` chat ids answer 400 "not enough
+  rights" to all four, as Telegram does when the bot is not an admin allowed to.
 
 Parameters arrive as python-telegram-bot sends them (form fields, JSON-encoded unless
 plain strings; multipart when a file is attached) and are decoded back into Python
@@ -182,6 +187,8 @@ class FakeTelegramAPI:
         self.topics: dict[int, list[JSON]] = {}
         self.members: dict[tuple[int, int], str] = {}
         self.forbidden: set[int] = set()
+        self.join_requests: set[tuple[int, int]] = set()  # pending (chat id, user id)
+        self.no_rights: set[int] = set()  # chats where the bot may not admit or ban
         self.webhook: JSON | None = None
         self.webhook_posts: list[tuple[int, JSON]] = []
         self.commands: list[JSON] = []
@@ -363,6 +370,20 @@ class FakeTelegramAPI:
                     "date": int(time.time()),
                     "old_reaction": kinds(old),
                     "new_reaction": kinds(new),
+                }
+            }
+        )
+
+    def join_request(self, chat_id: int, user_id: int) -> int:
+        """A user asks to join a group that admits by request; returns the update_id."""
+        self.join_requests.add((chat_id, user_id))
+        return self.push(
+            {
+                "chat_join_request": {
+                    "chat": self._chat(chat_id),
+                    "from": self._user(user_id),
+                    "user_chat_id": user_id,
+                    "date": int(time.time()),
                 }
             }
         )
@@ -678,6 +699,38 @@ class FakeTelegramAPI:
         elif status == "kicked":
             member["until_date"] = 0
         return member
+
+    def _admin_call(self, params: JSON) -> tuple[int, int]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        if chat_id in self.no_rights:
+            raise ApiError(400, "Bad Request: not enough rights to manage chat members")
+        return chat_id, user_id
+
+    def _answer_request(self, params: JSON, status: str | None) -> bool:
+        chat_id, user_id = self._admin_call(params)
+        if (chat_id, user_id) not in self.join_requests:
+            raise ApiError(400, "Bad Request: HIDE_REQUESTER_MISSING")
+        self.join_requests.discard((chat_id, user_id))
+        if status is not None:
+            self.members[(chat_id, user_id)] = status
+        return True
+
+    def api_approvechatjoinrequest(self, params: JSON, files: JSON) -> bool:
+        return self._answer_request(params, "member")
+
+    def api_declinechatjoinrequest(self, params: JSON, files: JSON) -> bool:
+        return self._answer_request(params, None)
+
+    def api_banchatmember(self, params: JSON, files: JSON) -> bool:
+        chat_id, user_id = self._admin_call(params)
+        self.members[(chat_id, user_id)] = "kicked"
+        return True
+
+    def api_unbanchatmember(self, params: JSON, files: JSON) -> bool:
+        chat_id, user_id = self._admin_call(params)
+        if self.members.get((chat_id, user_id)) == "kicked" or not params.get("only_if_banned"):
+            self.members[(chat_id, user_id)] = "left"
+        return True
 
     def api_getchatadministrators(self, params: JSON, files: JSON) -> list[JSON]:
         chat_id = int(params["chat_id"])

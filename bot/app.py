@@ -47,6 +47,7 @@ from handlers.core.ports import Clock, SystemClock
 from handlers.core.registry import CommandSpec, Registry
 from handlers.core.types import CardKey, Event, Reply
 from handlers.councils.feature import FEATURE as COUNCILS
+from handlers.disputes.feature import FEATURE as DISPUTES
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
@@ -74,6 +75,7 @@ FEATURES: tuple[Feature, ...] = (
     REPUTATION,
     REWARDS,
     COUNCILS,
+    DISPUTES,
     COMMUNITIES,
     AUDIT,
     REACH,
@@ -231,6 +233,7 @@ def build_deps(
             ),
         ),
         councils=settings.councils,
+        disputes=settings.disputes,
     )
     install_features(deps, features)
     return deps

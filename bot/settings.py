@@ -26,6 +26,7 @@ from bot.web_settings import WebSettings
 from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.councils.policy import CouncilPolicy
+from handlers.disputes.policy import DisputePolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     audit: AuditPolicy = Field(default_factory=AuditPolicy)
     reach: ReachPolicy = Field(default_factory=ReachPolicy)
     councils: CouncilPolicy = Field(default_factory=CouncilPolicy)
+    disputes: DisputePolicy = Field(default_factory=DisputePolicy)
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ from storage.repos.council_motions import CouncilMotionRepo
 from storage.repos.councils import CouncilRepo
 from storage.repos.delegations import DelegationRepo
 from storage.repos.deliveries import DeliveryRepo
+from storage.repos.disputes import DisputeRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
@@ -51,6 +52,7 @@ class Storage:
     deliveries: DeliveryRepo  # platform events already handled, by their platform id
     councils: CouncilRepo  # councils, their elections, candidacies and seats
     council_motions: CouncilMotionRepo  # vetoes and recalls
+    disputes: DisputeRepo  # disputes, their jurors and rulings, voided credits
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -103,4 +105,5 @@ async def open_storage(
         deliveries=deliveries,
         councils=CouncilRepo(db, audit, proposals),
         council_motions=CouncilMotionRepo(db, audit, proposals),
+        disputes=DisputeRepo(db, audit, proposals),
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from handlers.audit.logfile import BadLine, LogEntry, from_stored, read_lines
 from handlers.councils.audit import verify_councils
+from handlers.disputes.audit import verify_disputes
 from handlers.proposals.counting import tally_ballots
 from handlers.rewards.verify import verify_epochs
 from storage import Storage
@@ -48,6 +49,7 @@ class VerifyReport:
     proposals_checked: int = 0
     epochs_checked: int = 0
     seatings_checked: int = 0  # council seats re-derived from their elections' results
+    draws_checked: int = 0  # dispute juries recomputed from the log (and their rulings)
     withheld: int = 0
     head: tuple[int, str] = (0, GENESIS)
     problems: list[str] = field(default_factory=list)
@@ -289,6 +291,10 @@ async def verify(storage: Storage) -> VerifyReport:
         return report
     results = {pid: t.closed for pid, t in trails.items() if t.closed is not None}
     report.seatings_checked, problem = await verify_councils(storage, results)
+    if problem:
+        report.problems.append(problem)
+        return report
+    report.draws_checked, problem = await verify_disputes(storage)
     if problem:
         report.problems.append(problem)
     return report

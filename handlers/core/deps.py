@@ -22,6 +22,7 @@ from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
+from handlers.disputes.policy import DisputePolicy
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
 from handlers.reputation.policy import ReputationPolicy
@@ -97,3 +98,4 @@ class Deps:
     audit: AuditDeps = field(default_factory=AuditDeps)
     reach: ReachPolicy = field(default_factory=ReachPolicy)  # reminders
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults
+    disputes: DisputePolicy = field(default_factory=DisputePolicy)  # dispute rules

@@ -62,6 +62,7 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (10, "deliveries: handled platform events by key"),
         (11, "rewards: epochs, allocations, acknowledgements"),
         (12, "councils: councils, elections, candidacies, seats, motions, notices"),
+        (13, "disputes: disputes, jurors, voided credits"),
     ]
 
 

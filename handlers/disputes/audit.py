@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.disputes.council import council_outcome
 from handlers.disputes.draw import candidates_from_log, draw_order, majority, vote_commitment
 from storage import Storage
 from storage.records import AuditEntry
@@ -40,6 +41,7 @@ class _Dispute:
     opened: dict[str, Any]
     rounds: dict[int, _Round] = field(default_factory=dict)
     closed: dict[str, Any] | None = None
+    council_vote: int | None = None  # the proposal a council decides it by
 
 
 @dataclass
@@ -80,9 +82,12 @@ class DisputeTrail:
             found.rounds[2] = _Round(order, list(p["jurors"]))
         elif kind == "closed":
             found.closed = p
+        elif kind == "council_vote":
+            found.council_vote = int(p["proposal"])
+        elif kind == "ruled" and found.opened["decider"] == "council" and p["round"] == 1:
+            found.rounds[1] = _Round([], ruled=p)  # checked against the vote's result
         elif round_ is None:
-            if kind != "council_vote":
-                self.fail(did, f"{entry.kind} names a round it never had")
+            self.fail(did, f"{entry.kind} names a round it never had")
         elif kind == "juror_added":
             expected = next((m for m in round_.order if m not in round_.asked), None)
             if p["juror"] != expected or round_.order.index(p["juror"]) != p["position"]:
@@ -170,6 +175,15 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
             return f"dispute {did}: the table says {row.status} round {row.round}, the log {status}"
         if row.outcome != (ruled["outcome"] if ruled else None):
             return f"dispute {did}: the stored outcome differs from the log"
+        round1 = found.rounds.get(1)
+        if found.opened["decider"] == "council" and round1 is not None and round1.ruled:
+            vote = await storage.proposals.by_id(found.council_vote or 0)
+            if vote is None or int(round1.ruled.get("proposal", 0)) != vote.id:
+                return f"dispute {did}: ruled without its council's vote"
+            if council_outcome(vote)[0] != round1.ruled["outcome"]:
+                return (
+                    f"dispute {did}: ruled {round1.ruled['outcome']}, its council voted otherwise"
+                )
         rows = await storage.disputes.jurors(did)
         asked = {(n, m) for n, r in found.rounds.items() for m in r.asked}
         if {(j.round, j.member_id) for j in rows} != asked:

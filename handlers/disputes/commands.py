@@ -10,6 +10,7 @@ from handlers.core.deps import Deps
 from handlers.core.errors import BadArguments, NotAllowed, NotFound, VotingClosed, WrongPlace
 from handlers.core.registry import Param, Registry
 from handlers.core.types import Reply
+from handlers.disputes.council import council_vote, deciding_council
 from handlers.disputes.draw import draw_order, vote_commitment
 from handlers.disputes.show import (
     CHOICES,
@@ -20,7 +21,7 @@ from handlers.disputes.show import (
     timeline_text,
 )
 from handlers.disputes.targets import DISPUTE_ID, USAGE, parse, persons, resolve
-from handlers.proposals.cards import when
+from handlers.proposals.cards import proposal_card, when
 from storage.records import CommunityRecord
 from storage.repos.disputes import DisputeRecord, NewDispute, Place
 
@@ -113,15 +114,18 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
     me = next(iter(await persons(deps, community.id, {disputer.id})))
     parties = target.parties | {me}
     decider = policy.decider(kind)
-    if decider != "jury":
-        raise NotAllowed(
-            f"Disputes of this kind go to {decider}, which is not available yet.", usage=USAGE
-        )
-    weights = await candidates(deps, community)
-    eligible = [m for m in weights if m not in parties]
-    if len(eligible) < policy.jury_size:
-        raise few_jurors(deps, len(eligible), policy.jury_size, USAGE)
     now = ctx.now()
+    vote = None
+    council_id = None
+    if decider == "jury":
+        weights = await candidates(deps, community)
+        eligible = [m for m in weights if m not in parties]
+        if len(eligible) < policy.jury_size:
+            raise few_jurors(deps, len(eligible), policy.jury_size, USAGE)
+    else:
+        council = await deciding_council(deps, community, decider, USAGE)
+        vote = await council_vote(deps, council, target.label, reason, disputer.id, now)
+        weights, eligible, council_id = {}, [], council.id
     opened = await deps.storage.disputes.open(
         NewDispute(
             community_id=community.id,
@@ -131,16 +135,18 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
             reason=reason,
             disputer_id=me,
             bond=0.0,
-            decider="jury",
+            decider="jury" if decider == "jury" else "council",
             jury_size=policy.jury_size,
             parties=tuple(sorted(parties)),
             candidates=weights,
             deadline=now + policy.deadline_hours * HOUR,
             home=Place(where.platform, where.space_id, where.channel_id, where.thread_id),
             details=target.details,
+            council_id=council_id,
         ),
         lambda seed: draw_order(seed, weights, parties),
         at=now,
+        vote=vote,
     )
     if opened == "busy":
         busy = [
@@ -154,9 +160,24 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
         raise few_jurors(deps, len(eligible), policy.jury_size, USAGE)
     posted = await card(deps, opened)
     jurors = [j.member_id for j in await deps.storage.disputes.jurors(opened.id, 1)]
+    council_card: list[Reply] = []
+    if opened.proposal_id is not None:
+        proposal = await deps.storage.proposals.by_id(opened.proposal_id)
+        if proposal is not None:
+            shown = await proposal_card(deps, proposal)
+            council_card = [
+                Reply(
+                    shown.text,
+                    buttons=shown.buttons,
+                    card=shown.card,
+                    title=shown.title,
+                    thread_title=f"#{proposal.number} {proposal.title}"[:100],
+                )
+            ]
     return [
         posted,
         *copies_elsewhere(deps, community.id, where, posted),
+        *council_card,
         *await juror_notices(deps, opened, jurors),
     ]
 

@@ -22,11 +22,13 @@ Jurors who voted with the final outcome earn a `juror` credit of `juror_credit`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from handlers.communities.fanout import copies_elsewhere
 from handlers.core.deps import Deps
 from handlers.core.types import Reply
+from handlers.disputes.council import council_outcome
 from handlers.disputes.draw import majority
 from handlers.disputes.show import card_key, effects_text, home_of, juror_notices, votes_line
 from storage.repos.disputes import CLOSED, OPEN, RULED, Credit, DisputeRecord, Effects, JurorRecord
@@ -141,11 +143,16 @@ async def close(deps: Deps, dispute: DisputeRecord, now: float) -> list[Reply]:
     return announce(deps, record, text)
 
 
-async def rule(deps: Deps, dispute: DisputeRecord, now: float) -> list[Reply]:
+async def rule(
+    deps: Deps,
+    dispute: DisputeRecord,
+    now: float,
+    decide: Callable[[list[JurorRecord]], tuple[str, dict[str, Any]]] = tally,
+) -> list[Reply]:
     appeal_hours = deps.disputes.appeal_hours
     appeal_until = now + appeal_hours * HOUR if dispute.round == 1 and appeal_hours > 0 else None
     ruled = await deps.storage.disputes.rule(
-        dispute.id, dispute.round, tally, appeal_until=appeal_until, at=now
+        dispute.id, dispute.round, decide, appeal_until=appeal_until, at=now
     )
     if ruled is None:
         return []
@@ -176,6 +183,12 @@ async def advance(deps: Deps, dispute: DisputeRecord, now: float) -> list[Reply]
                 deps, fresh, added
             )
         return await rule(deps, dispute, now)
+    if dispute.status == OPEN and dispute.decider == "council" and dispute.proposal_id:
+        proposal = await deps.storage.proposals.by_id(dispute.proposal_id)
+        if proposal is not None and proposal.status != "open":
+            outcome, shown = council_outcome(proposal)
+            return await rule(deps, dispute, now, lambda _jurors: (outcome, shown))
+        return []
     if dispute.status == RULED and (dispute.appeal_until or 0) <= now:
         return await close(deps, dispute, now)
     return []

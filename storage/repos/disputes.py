@@ -253,9 +253,11 @@ class DisputeRepo:
         await conn.execute(stmt)
 
     # ----- opening ---------------------------------------------------------------------
-    async def open(self, new: NewDispute, draw: Draw, *, at: float) -> DisputeRecord | str:
-        """The dispute and its jury; "busy" if the target has an undecided dispute,
-        "few" if the draw cannot fill the jury."""
+    async def open(
+        self, new: NewDispute, draw: Draw, *, at: float, vote: NewProposal | None = None
+    ) -> DisputeRecord | str:
+        """The dispute and its jury (or, `vote` given, its council's vote); "busy" if
+        the target has an undecided dispute, "few" if the draw cannot fill the jury."""
         async with self.db.write() as conn:
             busy = await conn.scalar(
                 select(disputes.c.id).where(
@@ -332,18 +334,16 @@ class DisputeRepo:
             )
             for position, member in enumerate(jurors):
                 await self._ask(conn, dispute.id, 1, member, position, at)
+            if vote is not None:
+                opened = await self.proposals.create_in(conn, vote)
+                await conn.execute(
+                    update(disputes)
+                    .where(disputes.c.id == dispute.id)
+                    .values(proposal_id=opened.id)
+                )
+                await self._log(conn, dispute, "dispute.council_vote", {"proposal": opened.id}, at)
+                return await self._get(conn, dispute.id)
             return dispute
-
-    async def set_proposal(self, dispute_id: int, proposal: NewProposal, *, at: float) -> int:
-        """A council decides: open its vote and tie it to the dispute; the proposal id."""
-        async with self.db.write() as conn:
-            dispute = await self._get(conn, dispute_id)
-            opened = await self.proposals.create_in(conn, proposal)
-            await conn.execute(
-                update(disputes).where(disputes.c.id == dispute_id).values(proposal_id=opened.id)
-            )
-            await self._log(conn, dispute, "dispute.council_vote", {"proposal": opened.id}, at)
-            return opened.id
 
     # ----- jurors ----------------------------------------------------------------------
     async def answer(
@@ -536,6 +536,7 @@ class DisputeRepo:
                 .values(
                     status=OPEN,
                     round=2,
+                    decider="jury",
                     final=True,
                     jury_size=jury_size,
                     seed=seed,

@@ -82,6 +82,9 @@ class DisputeTrail:
             found.rounds[2] = _Round(order, list(p["jurors"]))
         elif kind == "closed":
             found.closed = p
+        elif kind == "bond":
+            if float(p["bond"]) != float(found.opened.get("bond") or 0):
+                self.fail(did, "its bond differs from the one it opened with")
         elif kind == "council_vote":
             found.council_vote = int(p["proposal"])
         elif kind == "ruled" and found.opened["decider"] == "council" and p["round"] == 1:
@@ -157,6 +160,10 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
                 if int(cid) not in disputed:
                     return f"dispute {did}: voided credit {cid}, which it did not dispute"
                 voided[int(cid)] = did
+            if float(found.opened.get("bond") or 0) > 0:
+                settled = "returned" if found.closed["outcome"] == "upheld" else "forfeited"
+                if effects.get("bond") != settled:
+                    return f"dispute {did}: its bond should be {settled}, the log says otherwise"
             if found.closed["outcome"] != "upheld" and (
                 effects.get("voided") or effects.get("revote") or effects.get("battle")
             ):

@@ -55,6 +55,21 @@ def few_jurors(deps: Deps, eligible: int, needed: int, usage: str) -> NotAllowed
     )
 
 
+async def check_bond(deps: Deps, community: CommunityRecord, person: int, bond: float) -> None:
+    """The disputer must hold the reputation they stake."""
+    service = deps.reputation.service
+    score = 0.0
+    if service is not None:
+        snapshot = await service.current(community.id, service.policy_for(community))
+        row = None if snapshot is None else await deps.storage.reputation.score(snapshot.id, person)
+        score = 0.0 if row is None else row.score
+    if score < bond:
+        raise NotAllowed(
+            f"Opening a dispute stakes a bond of {bond:g} reputation; yours is {score:.1f}.",
+            usage=USAGE,
+        )
+
+
 async def find_dispute(ctx: Context, ref: str, usage: str) -> DisputeRecord:
     found = DISPUTE_ID.match(ref.strip())
     if found is None:
@@ -115,6 +130,8 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
     parties = target.parties | {me}
     decider = policy.decider(kind)
     now = ctx.now()
+    if policy.bond > 0:
+        await check_bond(deps, community, me, policy.bond)
     vote = None
     council_id = None
     if decider == "jury":
@@ -134,7 +151,7 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
             label=target.label,
             reason=reason,
             disputer_id=me,
-            bond=0.0,
+            bond=policy.bond,
             decider="jury" if decider == "jury" else "council",
             jury_size=policy.jury_size,
             parties=tuple(sorted(parties)),

@@ -6,6 +6,8 @@ they went; the ruling then reveals them (the audit log carries commitments until
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.core.deps import Deps
 from handlers.core.markup import bold
 from handlers.core.types import Button, CardKey, Reply, Where
@@ -35,10 +37,15 @@ def decider_text(dispute: DisputeRecord) -> str:
 def effects_text(deps: Deps, dispute: DisputeRecord) -> str:
     """What the final ruling did, in words."""
     if dispute.outcome != "upheld":
-        lost = f" {dispute.bond:g} reputation bond forfeited." if dispute.bond else ""
+        lost = f" The bond of {dispute.bond:g} reputation is forfeited." if dispute.bond else ""
         return f"Rejected: the target stands.{lost}"
     done = dispute.effects
     ref = f"dispute {dispute.ref}"
+    back = f" The bond of {dispute.bond:g} is returned." if dispute.bond else ""
+    return _upheld(dispute, done, ref) + back
+
+
+def _upheld(dispute: DisputeRecord, done: dict[str, Any], ref: str) -> str:
     if dispute.kind == "credit":
         n = len(done.get("voided", []))
         return f"Upheld: {n} credit{'s' if n != 1 else ''} voided by {ref}; reputation recomputed."
@@ -133,6 +140,8 @@ def _event_line(entry: AuditEntry, names: dict[int, str]) -> str:
         return f"{at} round {p['round']} ruled {p['outcome']} ({counts})"
     if kind == "appealed":
         return f"{at} appealed by {names.get(int(p['by']), '?')}: {len(p['jurors'])} new jurors"
+    if kind == "bond":
+        return f"{at} the disputer staked a bond of {float(p['bond']):g} reputation"
     if kind == "closed":
         return f"{at} final: {p['outcome']}"
     if kind == "council_vote":

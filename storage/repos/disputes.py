@@ -334,6 +334,23 @@ class DisputeRepo:
             )
             for position, member in enumerate(jurors):
                 await self._ask(conn, dispute.id, 1, member, position, at)
+            if new.bond > 0:  # staked: a negative credit, retracted if the dispute is upheld
+                [bond] = await self._mint(
+                    conn,
+                    [
+                        Credit(
+                            new.community_id,
+                            new.disputer_id,
+                            "bond",
+                            -new.bond,
+                            dispute_subject(dispute.id),
+                        )
+                    ],
+                    at,
+                )
+                await self._log(
+                    conn, dispute, "dispute.bond", {"credit": bond, "bond": new.bond}, at
+                )
             if vote is not None:
                 opened = await self.proposals.create_in(conn, vote)
                 await conn.execute(
@@ -592,6 +609,8 @@ class DisputeRepo:
             applied: dict[str, Any] = {}
             if dispute.outcome == "upheld":
                 applied = await self._apply(conn, dispute, effects, at)
+            if dispute.bond > 0:
+                applied["bond"] = await self._settle_bond(conn, dispute, at)
             minted = await self._mint(conn, credits, at)
             if minted:
                 applied["juror_credits"] = minted
@@ -655,6 +674,23 @@ class DisputeRepo:
             applied["revote"] = revote.id
             applied["revote_number"] = revote.number
         return applied
+
+    async def _settle_bond(self, conn: AsyncConnection, dispute: DisputeRecord, at: float) -> str:
+        """Upheld: the bond's credit is retracted (returned); rejected: it stays (lost)."""
+        if dispute.outcome != "upheld":
+            return "forfeited"
+        c = contributions.c
+        await conn.execute(
+            update(contributions)
+            .where(
+                c.subject == dispute_subject(dispute.id),
+                c.kind == "bond",
+                c.retracted_at.is_(None),
+            )
+            .values(retracted_at=at)
+        )
+        await self._bump(conn, dispute.community_id)
+        return "returned"
 
     async def _mint(self, conn: AsyncConnection, credits: Sequence[Credit], at: float) -> list[int]:
         ids: list[int] = []

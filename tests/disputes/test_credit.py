@@ -24,7 +24,7 @@ from tests.disputes.helpers import (
 
 
 async def test_an_upheld_credit_dispute_voids_the_credit(core: Core, clock: ManualClock) -> None:
-    core.deps.disputes = DisputePolicy(jury_size=3)
+    core.deps.disputes = DisputePolicy(jury_size=3, bond=1.0)
     await community(core)
     praised = await ok(core, "ann", "/praise bob he fixed the build")
     credit = praised[0].meta["contribution"]
@@ -56,7 +56,9 @@ async def test_an_upheld_credit_dispute_voids_the_credit(core: Core, clock: Manu
     assert "Dispute d1 is ruled upheld (2 uphold, 1 reject)" in ruled
     assert "/appeal d1" in ruled
     final = await later(core, clock, 48 * HOUR)
-    assert "1 credit voided by dispute d1" in final
+    assert "1 credit voided by dispute d1" in final and "The bond of 1 is returned" in final
+    staker = await run_command(core, "cyd", "/rep")
+    assert "bond" not in staker[0].meta["parts"]
 
     after = await run_command(core, "bob", "/rep")
     assert "1 credit (2.0) voided by dispute d1" in after[0].text
@@ -65,7 +67,7 @@ async def test_an_upheld_credit_dispute_voids_the_credit(core: Core, clock: Manu
     listed = texts(await run_command(core, "zed", "/disputes"))
     assert "d1 · credit:" in listed and "upheld" in listed
     coherent = await core.storage.contributions.count(counted=True)
-    assert coherent == 10 + 1 + 2  # grants, the praise (voided, still a row), two jurors
+    assert coherent == 10 + 1 + 1 + 2  # grants, the praise (voided), the bond, two jurors
 
     report = await verify(core.storage)
     assert report.ok, report.problems

@@ -22,7 +22,12 @@ async def test_recusals_and_silence_are_replaced_up_to_the_limit(
     core: Core, clock: ManualClock
 ) -> None:
     core.deps.disputes = DisputePolicy(
-        jury_size=3, appeal_hours=0, max_replacements=2, replacement_hours=12, juror_credit=0.5
+        jury_size=3,
+        appeal_hours=0,
+        max_replacements=2,
+        replacement_hours=12,
+        juror_credit=0.5,
+        bond=1.0,
     )
     await community(core)
     credit = (await ok(core, "ann", "/praise bob thanks"))[0].meta["contribution"]
@@ -50,8 +55,11 @@ async def test_recusals_and_silence_are_replaced_up_to_the_limit(
     # fifth is silent too: the limit (2) is reached, so the votes cast decide: 1–1 rejects
     final = await later(core, clock, 12 * HOUR)
     assert "is final (1 uphold, 1 reject): Rejected" in final
+    assert "The bond of 1 reputation is forfeited" in final
+    staker = await run_command(core, "cyd", "/rep")
+    assert staker[0].meta["parts"]["bond"] < 0
     juror_credits = await core.storage.contributions.count(counted=True)
-    assert juror_credits == 10 + 1 + 1  # grants, the praise, one coherent juror (fourth)
+    assert juror_credits == 10 + 1 + 1 + 1  # grants, the praise, the bond, one coherent juror
     report = await verify(core.storage)
     assert report.ok and report.draws_checked == 1, report.problems
 

@@ -42,3 +42,5 @@ async def test_refusals_write_nothing(core: Core, clock: ManualClock) -> None:
     credit = praised[0].meta["contribution"]
     core.deps.disputes = DisputePolicy(jury_size=25)
     await refused(core, "bob", f"/dispute credit:{credit} too few", "Not enough members")
+    core.deps.disputes = DisputePolicy(jury_size=3, bond=50)
+    await refused(core, "bob", f"/dispute credit:{credit} no stake", "stakes a bond of 50")

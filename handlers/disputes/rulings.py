@@ -12,8 +12,6 @@ round) the ruling is final and applies itself:
 * result upheld → the result is annulled (the card says "annulled by dispute dN") and
   a re-vote opens with the same choices, method, weighting and duration;
 * battle upheld → its ratings leave the leaderboard;
-* epoch upheld → the epoch is marked disputed (the allocation is recomputed from the
-  ledger without the credits voided by disputes when it closes);
 * rejected → the disputer's bond stays forfeited.
 
 Jurors who voted with the final outcome earn a `juror` credit of `juror_credit`.
@@ -96,7 +94,7 @@ async def effects_of(deps: Deps, dispute: DisputeRecord, now: float) -> Effects:
         return Effects(revote=await revote_of(deps, dispute, now))
     if dispute.kind == "battle":
         return Effects(battle=int(details["battle"]))
-    return Effects(extra={"epoch": details.get("epoch"), "disputed": True})
+    return Effects()
 
 
 def coherent(deps: Deps, dispute: DisputeRecord, jurors: list[JurorRecord]) -> list[Credit]:

@@ -23,6 +23,7 @@ async def test_refusals_write_nothing(core: Core, clock: ManualClock) -> None:
     await refused(core, "bob", "/dispute credit:999 no such", "no credit 999")
     await refused(core, "bob", "/dispute battle:4 no such", "no battle 4")
     await refused(core, "bob", "/dispute d9", "no dispute d9")
+    await refused(core, "bob", "/dispute epoch:9 no such", "no reward epoch 9")
     await ok(core, "ann", "/propose Other | yes | no hours=24")
     await ok(core, "ann", "/cancel 2")
     await refused(core, "bob", "/dispute #2 it was cancelled", "was cancelled")

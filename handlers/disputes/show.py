@@ -190,7 +190,8 @@ async def juror_notices(deps: Deps, dispute: DisputeRecord, members: list[int]) 
             continue
         appeal = " This is the appeal round: its ruling is final." if dispute.round == 2 else ""
         text = (
-            f"You are drawn as a juror for dispute {dispute.ref}: {dispute.label}.\n"
+            f"{member.display_name}, you are drawn as a juror for dispute {dispute.ref}: "
+            f"{dispute.label}.\n"
             f"The disputer says: “{dispute.reason}”\n"
             f"Uphold overturns it, Reject lets it stand, Recuse if you cannot judge it fairly. "
             f"Vote by {when(dispute.deadline)}; votes stay hidden until then.{appeal}\n"

@@ -42,7 +42,7 @@ async def test_a_credit_dispute_on_telegram(tmp_path: Path, tg_fake: FakeTelegra
         card = await tg.say(GROUP, DAVE, f"/dispute credit:{credit} Carol is Bob's other account")
         assert "Dispute d1" in text_of(card)
         notices = await tg_fake.wait_for(
-            "sendMessage", count=3, where=says("You are drawn as a juror for dispute d1")
+            "sendMessage", count=3, where=says("you are drawn as a juror for dispute d1")
         )
         assert sorted(c.params["chat_id"] for c in notices) == [ERIN, FINN, GAIL]
         for notice in notices:

@@ -22,6 +22,7 @@ MODULES = (
     "bench.audit_bench",
     "bench.integrity_bench",
     "bench.councils_bench",
+    "bench.disputes_bench",
 )
 
 

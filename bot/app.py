@@ -51,6 +51,7 @@ from handlers.core.ports import Clock, SystemClock
 from handlers.core.registry import CommandSpec, Registry
 from handlers.core.types import CardKey, Event, Reply
 from handlers.councils.feature import FEATURE as COUNCILS
+from handlers.disputes.feature import FEATURE as DISPUTES
 from handlers.help.feature import FEATURE as HELP
 from handlers.proposals.feature import FEATURE as PROPOSALS
 from handlers.reach.feature import FEATURE as REACH
@@ -80,6 +81,7 @@ FEATURES: tuple[Feature, ...] = (
     REPUTATION,
     REWARDS,
     COUNCILS,
+    DISPUTES,
     COMMUNITIES,
     AUDIT,
     REACH,
@@ -246,6 +248,7 @@ def build_deps(
             policy=settings.summaries.policy(), model=build_summariser(settings.summaries)
         ),
         roles=RoleDeps(rules=tuple(settings.roles), checks=settings.role_checks),
+        disputes=settings.disputes,
     )
     install_features(deps, features)
     return deps

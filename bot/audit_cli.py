@@ -83,6 +83,11 @@ async def verify_command(settings: Settings) -> int:
                 if report.seatings_checked
                 else ""
             )
+            + (
+                f", {report.draws_checked} dispute juries re-drawn and rulings matching"
+                if report.draws_checked
+                else ""
+            )
         )
         return 0
     print(f"audit FAILED after {report.entries} good entries: {report.problems[0]}")

@@ -1,9 +1,10 @@
 """`govbot demo`: a scripted community plays one proposal of each method, splits a grant
 budget by Equal Shares, creates a council (members stand, the clock moves through
 nominations and an STV election, the winners are seated, the council vetoes a treasury
-proposal), reminds voters, summarises a discussion (offline provider) and closes a reward
-epoch, writing its payout files (CSV,
-Safe batch, Merkle tree).
+proposal), reminds voters, summarises a discussion (offline provider), closes a reward
+epoch, writing its payout files (CSV, Safe batch, Merkle tree), and plays a credit
+dispute from opening to ruling (a jury drawn by reputation votes privately, the ruling
+voids the credit).
 
 It drives the real console adapter (the same handlers every platform uses) with a
 script on a fresh database in the output folder, prints the transcript, writes the
@@ -254,6 +255,52 @@ async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: 
         await console.handle_line(line)
 
 
+async def _dispute_a_credit(core: Core, console: ConsoleAdapter, clock: ManualClock) -> None:
+    """Dave disputes bob's praise of alice; whoever the draw picks votes (the draw depends
+    on the audit chain's head, so the script cannot name the jurors in advance)."""
+    alice = await core.storage.members.find_by_name(1, "alice")
+    assert alice is not None
+    praise = next(
+        c
+        for c, kind, _, _ in await core.storage.disputes.recent_credits([alice.id])
+        if kind == "praise"
+    )
+    print("\n(a credit dispute: dave thinks bob's praise of alice was traded for votes)")
+    await play(
+        core,
+        console,
+        clock,
+        "\n".join(
+            [
+                "/as admin",  # reviewers earn standing first: jurors are drawn by reputation
+                *(f"/credit {n} 4 reviewed the council guide" for n in ("erin", "ann", "cyd")),
+                "/as dave",
+                "/rep alice",
+                f"/dispute credit:{praise} bob and alice trade praise",
+            ]
+        ),
+    )
+    drawn = await core.storage.disputes.jurors(1, 1)
+    names = await core.storage.members.names({j.member_id for j in drawn})
+    votes = ["uphold", "uphold", "reject", "uphold", "uphold"]
+    lines = [f"/as {names[j.member_id]}\n/juror d1 {votes[i % 5]}" for i, j in enumerate(drawn)]
+    await play(
+        core,
+        console,
+        clock,
+        "\n".join(
+            [
+                *lines,
+                "/disputes",
+                "~wait 48 the jurors' deadline: votes revealed, the majority rules",
+                "~wait 24 the appeal window closes: the ruling applies itself",
+                "/rep alice",
+                "/dispute d1",
+            ]
+        ),
+    )
+
+
 async def run_demo(settings: Settings, out: Path) -> int:
     """Play the script on a fresh database in `out`; exit code 0 when the audit verifies."""
     out.mkdir(parents=True, exist_ok=True)
@@ -269,6 +316,9 @@ async def run_demo(settings: Settings, out: Path) -> int:
             "rewards": settings.rewards.model_copy(
                 update={"token": DEMO_TOKEN, "symbol": "GOV", "decimals": 18, "chain_id": 1}
             ),
+            "disputes": settings.disputes.model_copy(
+                update={"jury_size": 3, "deadline_hours": 48.0, "appeal_hours": 24.0}
+            ),
         }
     )
     clock = ManualClock(time.time())
@@ -282,6 +332,7 @@ async def run_demo(settings: Settings, out: Path) -> int:
         print(f"\n(the clock moves {REMINDER_AFTER_SECONDS // 60} minutes on; reminders run)")
         await core.route(await send_due(core.deps))
         files = await _payout_files(core, settings, out)
+        await _dispute_a_credit(core, console, clock)
         report = await verify(core.storage)
     finally:
         await core.close()
@@ -293,8 +344,9 @@ async def run_demo(settings: Settings, out: Path) -> int:
         print(
             f"Audit:    OK — {report.entries} entries chained, "
             f"{report.proposals_checked} results re-tallied, "
-            f"{report.epochs_checked} reward epochs recomputed and "
-            f"{report.seatings_checked} council seats matched to their election from the log"
+            f"{report.epochs_checked} reward epochs recomputed, "
+            f"{report.seatings_checked} council seats matched to their election and "
+            f"{report.draws_checked} dispute juries re-drawn from the log"
         )
         return 0
     print(f"Audit:    FAILED — {report.problems[0]}")

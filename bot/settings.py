@@ -27,6 +27,7 @@ from bot.web_settings import WebSettings
 from handlers.audit.policy import AuditPolicy
 from handlers.core.ratelimit import LimitPolicy
 from handlers.councils.policy import CouncilPolicy
+from handlers.disputes.policy import DisputePolicy
 from handlers.proposals.policy import Policy, ProposalPolicy, VotingPolicy
 from handlers.reach.policy import ReachPolicy
 from handlers.reach.roles.policy import RoleChecks, RoleRule, check_unique
@@ -143,6 +144,8 @@ class Settings(BaseSettings):
     @classmethod
     def _unique_roles(cls, roles: list[RoleRule]) -> list[RoleRule]:
         return check_unique(roles)
+
+    disputes: DisputePolicy = Field(default_factory=DisputePolicy)
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ from storage.repos.council_motions import CouncilMotionRepo
 from storage.repos.councils import CouncilRepo
 from storage.repos.delegations import DelegationRepo
 from storage.repos.deliveries import DeliveryRepo
+from storage.repos.disputes import DisputeRepo
 from storage.repos.identity import IdentityRepo
 from storage.repos.leases import LeaseRepo
 from storage.repos.nonces import NonceRepo
@@ -55,6 +56,7 @@ class Storage:
     council_motions: CouncilMotionRepo  # vetoes and recalls
     summaries: SummaryRepo  # thread messages kept for summaries, their rate limit
     roles: RoleStateRepo  # what the bot last did about each member's rule-following roles
+    disputes: DisputeRepo  # disputes, their jurors and rulings, voided credits
 
     async def close(self) -> None:
         await self.ballots.drain()
@@ -109,4 +111,5 @@ async def open_storage(
         council_motions=CouncilMotionRepo(db, audit, proposals),
         summaries=SummaryRepo(db),
         roles=RoleStateRepo(db, audit),
+        disputes=DisputeRepo(db, audit, proposals),
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from handlers.audit.logfile import BadLine, LogEntry, from_stored, read_lines
 from handlers.councils.audit import verify_councils
+from handlers.disputes.audit import verify_disputes
 from handlers.proposals.counting import tally_ballots
 from handlers.reach.roles.audit import verify_roles
 from handlers.rewards.verify import verify_epochs
@@ -50,6 +51,7 @@ class VerifyReport:
     epochs_checked: int = 0
     seatings_checked: int = 0  # council seats re-derived from their elections' results
     role_states_checked: int = 0  # role states matched to their last audit entry
+    draws_checked: int = 0  # dispute juries recomputed from the log (and their rulings)
     withheld: int = 0
     head: tuple[int, str] = (0, GENESIS)
     problems: list[str] = field(default_factory=list)
@@ -295,6 +297,10 @@ async def verify(storage: Storage) -> VerifyReport:
         report.problems.append(problem)
         return report
     report.role_states_checked, problem = await verify_roles(storage)
+    if problem:
+        report.problems.append(problem)
+        return report
+    report.draws_checked, problem = await verify_disputes(storage)
     if problem:
         report.problems.append(problem)
     return report

@@ -22,6 +22,7 @@ from handlers.core.ports import Clock
 from handlers.core.ratelimit import LimitPolicy
 from handlers.core.registry import Registry
 from handlers.councils.policy import CouncilPolicy
+from handlers.disputes.policy import DisputePolicy
 from handlers.proposals.policy import Policy
 from handlers.reach.policy import ReachPolicy
 from handlers.reach.roles.policy import RoleChecks, RoleRule
@@ -119,3 +120,4 @@ class Deps:
     councils: CouncilPolicy = field(default_factory=CouncilPolicy)  # council defaults
     summaries: SummariesDeps = field(default_factory=SummariesDeps)
     roles: RoleDeps = field(default_factory=RoleDeps)  # roles that follow rules
+    disputes: DisputePolicy = field(default_factory=DisputePolicy)  # dispute rules

@@ -89,6 +89,23 @@ async def _find_member(ctx: Context, name: str) -> MemberRecord:
     return found
 
 
+async def _dispute_lines(deps: Deps, account_ids: list[int]) -> list[str]:
+    """The credits one can dispute (`/dispute credit:<id> …`) and those disputes voided."""
+    lines: list[str] = []
+    recent = await deps.storage.disputes.recent_credits(account_ids)
+    if recent:
+        shown = " · ".join(
+            f"credit:{first} {KIND_LABELS.get(kind, kind)}{f' ×{n}' if n > 1 else ''} {w:.1f}"
+            for first, kind, n, w in recent
+        )
+        lines.append(f"Recent credits: {shown}")
+    for number, count, weight in await deps.storage.disputes.voided_for(account_ids):
+        lines.append(
+            f"{count} credit{'s' if count != 1 else ''} ({weight:.1f}) voided by dispute d{number}"
+        )
+    return lines
+
+
 COMMANDS = Registry()
 
 
@@ -113,12 +130,18 @@ async def rep(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         if snapshot is None
         else await ctx.deps.storage.reputation.score(snapshot.id, target.id)
     )
+    disputed = await _dispute_lines(ctx.deps, [a.id for a in accounts])
     if snapshot is None or row is None or row.score <= 0:
         who = "You have" if account.id == me.id else f"{account.display_name} has"
         return [
             Reply(
-                f"{who} no reputation yet. It grows when members react to your messages, "
-                "mark your answers /helpful, and when you vote.",
+                "\n".join(
+                    [
+                        f"{who} no reputation yet. It grows when members react to your "
+                        "messages, mark your answers /helpful, and when you vote.",
+                        *disputed,
+                    ]
+                ),
                 meta={"score": 0.0, "parts": {}},
             )
         ]
@@ -137,6 +160,7 @@ async def rep(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         f"Top sources: {sources or 'none'}",
         *_by_platform(received, len(accounts)),
         f"Change over 30 days: {_signed(row.change_30d)}",
+        *disputed,
         f"As of {_when(snapshot)}, from {snapshot.events:,} counted credits.",
     ]
     meta = {

@@ -11,7 +11,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-KINDS = ("reaction", "reply", "helpful", "vote", "proposal_passed", "rating", "praise", "grant")
+KINDS = (
+    "reaction",
+    "reply",
+    "helpful",
+    "vote",
+    "proposal_passed",
+    "rating",
+    "praise",
+    "grant",
+    "juror",  # minted by a final dispute ruling for jurors who voted with the outcome
+    "bond",  # a dispute's bond (negative), kept when the dispute is rejected
+)
 KIND_LABELS = {
     "reaction": "reactions",
     "reply": "replies",
@@ -21,6 +32,8 @@ KIND_LABELS = {
     "rating": "battle ratings",
     "praise": "praise",
     "grant": "admin grants",
+    "juror": "jury service",
+    "bond": "dispute bonds",
 }
 
 

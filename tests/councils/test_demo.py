@@ -27,3 +27,9 @@ async def test_the_demo_elects_and_seats_a_council(
     assert 'Result: passed: "yes" wins · vetoed by council Stewards (#10)' in out
     assert "🎖 alice now holds the role trusted voters (wallet linked: yes; reputation:" in out
     assert "2 council seats matched to their election" in out
+    # the same run plays a credit dispute from opening to ruling (tests/disputes covers it)
+    assert "Decided by a jury of 3 drawn by reputation" in out
+    assert "Dispute d1 is ruled upheld (2 uphold, 1 reject)" in out
+    assert "Dispute d1 is final (2 uphold, 1 reject): Upheld: 1 credit voided by dispute d1" in out
+    assert "1 credit (2.0) voided by dispute d1" in out
+    assert "1 dispute juries re-drawn from the log" in out

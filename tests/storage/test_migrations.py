@@ -64,6 +64,7 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (12, "councils: councils, elections, candidacies, seats, motions, notices"),
         (13, "summaries: thread messages, forum topics, last summary per proposal"),
         (14, "roles: what the bot last did about each member and role"),
+        (15, "disputes: disputes, jurors, voided credits"),
     ]
 
 

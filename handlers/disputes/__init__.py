@@ -1,0 +1,1 @@
+"""Disputes: challenge a result, a credit, a battle or a reward epoch; a jury decides."""

@@ -1,0 +1,80 @@
+"""A council as the decider: the dispute becomes a vote of its seated members.
+
+When `deciders` names `council:<name>` for a target kind, opening such a dispute opens
+a proposal (method single, choices Uphold | Reject, `weight=council:<name>`, lasting
+`deadline_hours`) in the same transaction; when it closes, more weight for Uphold than
+for Reject upholds the dispute. The ruling can be appealed to a jury of 2K+1 like any.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.core.deps import Deps
+from handlers.core.errors import NotAllowed
+from handlers.proposals.options import build_draft
+from storage.records import CommunityRecord, ProposalRecord
+from storage.repos.council_records import CouncilRecord
+from storage.repos.proposals import NewProposal
+
+HOUR = 3600.0
+CHOICES = ("Uphold", "Reject")
+
+
+async def deciding_council(
+    deps: Deps, community: CommunityRecord, decider: str, usage: str
+) -> CouncilRecord:
+    name = decider.partition(":")[2].strip()
+    council = await deps.storage.councils.by_name(community.id, name)
+    if council is None:
+        raise NotAllowed(
+            f"These disputes go to council {name[:40]}, which does not exist here.", usage=usage
+        )
+    if not await deps.storage.councils.active_seats(council.id, deps.clock.now()):
+        raise NotAllowed(f"Council {council.name} has nobody seated to decide it.", usage=usage)
+    return council
+
+
+async def council_vote(
+    deps: Deps, council: CouncilRecord, label: str, reason: str, author_id: int, now: float
+) -> NewProposal:
+    hours = deps.disputes.deadline_hours
+    draft = build_draft(
+        {
+            "title": f"Dispute: {label}"[:200],
+            "method": "single",
+            "choices": " | ".join(CHOICES),
+            "weight": f"council:{council.name}",
+            "hours": str(hours),
+            "body": f"The disputer says: {reason}\n\nUphold overturns it; Reject lets it stand.",
+        },
+        deps.policy,
+    )
+    strategy = deps.strategies.parse(draft.weight)
+    return NewProposal(
+        community_id=council.community_id,
+        title=draft.title,
+        body=draft.body,
+        choices=draft.choices,
+        method=draft.method,
+        strategy=strategy.spec,
+        snapshot=await strategy.snapshot(council.community_id),
+        quorum=None,
+        threshold=None,
+        hidden=True,
+        profile=None,
+        author_id=author_id,
+        created_at=now,
+        ends_at=now + hours * HOUR,
+        eligible_power=await strategy.eligible_power(council.community_id),
+        options=draft.options,
+    )
+
+
+def council_outcome(proposal: ProposalRecord) -> tuple[str, dict[str, Any]]:
+    """Upheld when the vote gave Uphold more weight than Reject."""
+    totals = [float(t) for t in (proposal.result or {}).get("totals") or [0.0, 0.0]]
+    up, down = [*totals, 0.0, 0.0][:2]
+    closed = proposal.status == "closed"
+    outcome = "upheld" if closed and up > down else "rejected"
+    return outcome, {"proposal": proposal.id, "uphold": up, "reject": down, "votes": {}}

@@ -62,6 +62,10 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (10, "deliveries: handled platform events by key"),
         (11, "rewards: epochs, allocations, acknowledgements"),
         (12, "councils: councils, elections, candidacies, seats, motions, notices"),
+        (13, "placeholder: v013 belongs to another branch"),
+        (14, "placeholder: v014 belongs to another branch"),
+        (15, "placeholder: v015 belongs to another branch"),
+        (16, "arena fair: style counts, categories, gold pairs, identity leaks"),
     ]
 
 

@@ -1,0 +1,24 @@
+"""placeholder: v014 belongs to another branch
+
+Numbers v013 to v015 are taken by other branches (disputes, roles, summaries); this
+empty revision only keeps this branch's chain gap-free. Delete it when the real v014
+merges.
+
+Revision ID: v014
+Revises: v013
+"""
+
+from __future__ import annotations
+
+revision = "v014"
+down_revision = "v013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    raise NotImplementedError("govbot migrates forward only: restore a backup to go back")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from handlers.arena import bt, hygiene, style, style_fit
-from handlers.arena.battles import WINNER_OF_CHOICE, BattleRow, counts_of
+from handlers.arena.battles import CHOICE_OF_WINNER, WINNER_OF_CHOICE, BattleRow, counts_of
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.raters import RaterCheck, Vote, check_raters
 from storage import Storage
@@ -92,6 +92,7 @@ def fit_board(
     rounds: int | None = None,
     min_battles: int | None = None,
     seed: int | None = 0,
+    anchor: tuple[str, float] | None = None,
 ) -> FairBoard:
     rounds = policy.bootstrap_rounds if rounds is None else rounds
     minimum = policy.min_battles if min_battles is None else min_battles
@@ -121,7 +122,7 @@ def fit_board(
             for r in used
         ]
         standings = bt.leaderboard(
-            counts_of(rows, weights), rounds=rounds, min_battles=minimum, seed=seed
+            counts_of(rows, weights), rounds=rounds, min_battles=minimum, seed=seed, anchor=anchor
         )
         return FairBoard(standings, False, len(used), leaked, too_fast, category, category_battles)
     x = style.features([r.style or {} for r in used])
@@ -137,6 +138,7 @@ def fit_board(
         rounds=rounds,
         min_battles=minimum,
         seed=seed,
+        anchor=anchor,
     )
     coefficients = dict(zip(style.ELEMENT_NAMES, board.coefficients.tolist(), strict=True))
     return FairBoard(
@@ -162,6 +164,7 @@ async def stored_board(
     rounds: int | None = None,
     min_battles: int | None = None,
     seed: int | None = 0,
+    anchor: tuple[str, float] | None = None,
 ) -> FairBoard:
     rated = await storage.arena.rated(community_id)
     return fit_board(
@@ -172,7 +175,30 @@ async def stored_board(
         rounds=rounds,
         min_battles=min_battles,
         seed=seed,
+        anchor=anchor,
     )
+
+
+def from_rows(rows: list[BattleRow]) -> list[RatedBattle]:
+    """Battles read from a FastChat file as ratings (one judge = one rater, no floor)."""
+    judges: dict[str, int] = {}
+    return [
+        RatedBattle(
+            i,
+            0,
+            r.model_a,
+            r.model_b,
+            CHOICE_OF_WINNER[r.winner],
+            judges.setdefault(r.judge, len(judges) + 1),
+            r.judge,
+            r.tstamp,
+            r.tstamp,
+            0,
+            r.conv_metadata,
+            r.categories,
+        )
+        for i, r in enumerate(rows, 1)
+    ]
 
 
 def board_note(board: FairBoard) -> str:

@@ -96,7 +96,7 @@ def run() -> list[Row]:
     fastchat_total = fit_seconds + boot_seconds
 
     n = len(data.models)
-    beta_gap = float(np.max(np.abs(theta[n:] - np.asarray(their_params))))
+    beta_gap = float(np.max(np.abs(board.coefficients - np.asarray(their_params))))
     mine = style_fit.fastchat_ratings(theta, data.models)
     gaps = np.array([abs(mine[i] - their_ratings[m]) for i, m in enumerate(data.models)])
     rating_gap = float(gaps.max())

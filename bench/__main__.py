@@ -15,6 +15,7 @@ MODULES = (
     "bench.discord_bench",
     "bench.burst_bench",
     "bench.arena_bench",
+    "bench.arena_style_bench",
     "bench.reputation_bench",
     "bench.wallets_bench",
     "bench.elections_bench",

@@ -1,7 +1,8 @@
 """Arena tables: imported prompt/output pairs, battles, and one rating per member per battle.
 
 On the shared `metadata`. Revision v003 (storage/migrations/versions) creates them in a
-database; tests/storage checks that the revisions build exactly these tables.
+database and v016 adds the style, category, gold and leak columns; tests/storage checks
+that the revisions build exactly these tables.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ arena_queue = Table(
     Column("source", String(400), nullable=False, server_default=""),
     Column("queued_at", Float, nullable=False),
     Column("used_by", Integer),  # the battle that consumed it
+    Column("categories", Text, nullable=False, server_default="[]"),  # JSON list (v016)
+    Column("gold", String(200)),  # gold pair: the better model (v016); never consumed
     Index("ix_arena_queue_unused", "used_by", "id"),
 )
 
@@ -52,6 +55,10 @@ arena_battles = Table(
     Column("reveal_at", Float, nullable=False),
     Column("revealed_at", Float),
     Column("result", Text),  # the split at reveal, canonical JSON
+    Column("style", Text),  # FastChat's conv_metadata style counts, JSON (v016)
+    Column("categories", Text, nullable=False, server_default="[]"),  # JSON list (v016)
+    Column("gold", String(8)),  # gold battle: the known better choice, a | b (v016)
+    Column("leak", String(200)),  # a model name still in an output after redaction (v016)
     Index("ix_arena_battles_status_reveal", "status", "reveal_at"),
     Index("ix_arena_battles_community", "community_id", "id"),
 )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from handlers.arena import bt
+from handlers.arena.categories import category_tag, from_category_tag
 
 CHOICE_LABELS = {"a": "A is better", "b": "B is better", "tie": "Tie", "bothbad": "Both bad"}
 WINNER_OF_CHOICE = {"a": "model_a", "b": "model_b", "tie": "tie", "bothbad": "tie (bothbad)"}
@@ -112,22 +114,32 @@ def rater_quality(battles: dict[int, list[tuple[int, str]]]) -> dict[int, RaterQ
 
 @dataclass(frozen=True)
 class BattleRow:
-    """One battle in FastChat's format."""
+    """One battle in FastChat's format (style counts in `conv_metadata`, `category_tag`)."""
 
     model_a: str
     model_b: str
     winner: str
     judge: str
     tstamp: float
+    conv_metadata: dict[str, Any] | None = None
+    categories: tuple[str, ...] = ()
+    question_id: str = ""
+    known: tuple[str, ...] = field(default=(), compare=False)  # categories tagged false
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "model_a": self.model_a,
             "model_b": self.model_b,
             "winner": self.winner,
             "judge": self.judge,
             "tstamp": self.tstamp,
         }
+        if self.question_id:
+            out |= {"question_id": self.question_id, "anony": True, "turn": 1}
+        if self.conv_metadata is not None:
+            out["conv_metadata"] = self.conv_metadata
+        out["category_tag"] = category_tag(self.categories, self.known)
+        return out
 
 
 def parse_battle(record: dict[str, object], line: int) -> BattleRow:
@@ -144,12 +156,18 @@ def parse_battle(record: dict[str, object], line: int) -> BattleRow:
         raise ValueError(f"line {line}: winner must be one of {', '.join(bt.WINNERS)}")
     tstamp = record.get("tstamp", 0.0)
     judge = record.get("judge", "")
+    meta = record.get("conv_metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise ValueError(f"line {line}: conv_metadata must be an object")
     return BattleRow(
         a,
         b,
         str(winner),
         str(judge),
         float(tstamp) if isinstance(tstamp, int | float) else 0.0,
+        meta,
+        tuple(from_category_tag(record.get("category_tag"))),
+        str(record.get("question_id", "")),
     )
 
 

@@ -30,7 +30,16 @@ async def stored_rows(
     """Every rating of every revealed battle as a FastChat battle row."""
     rated = await storage.arena.rated(community_id)
     rows = [
-        BattleRow(r.model_a, r.model_b, WINNER_OF_CHOICE[r.choice], r.judge, r.cast_at)
+        BattleRow(
+            r.model_a,
+            r.model_b,
+            WINNER_OF_CHOICE[r.choice],
+            r.judge,
+            r.cast_at,
+            r.style,
+            r.categories,
+            f"govbot-{r.community_id}-{r.battle_id}",
+        )
         for r in rated
     ]
     return rows, rated

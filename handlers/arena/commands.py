@@ -6,11 +6,14 @@ import asyncio
 import logging
 from typing import Any
 
-from handlers.arena import bt
+from handlers.arena import bt, categories, hygiene
 from handlers.arena.battles import CHOICE_LABELS, WINNER_OF_CHOICE, redact, split
-from handlers.arena.board import board_chart, board_text, qualities, stored_leaderboard
+from handlers.arena.board import board_chart, board_text
+from handlers.arena.fair import board_note, rater_checks, stored_board
+from handlers.arena.fair import in_time as _in_time
 from handlers.arena.pairing import choose_pair
 from handlers.arena.ports import ModelError, TextModel
+from handlers.arena.style import style_metadata
 from handlers.communities.fanout import copies_elsewhere
 from handlers.communities.identity import voter_of
 from handlers.core.context import Context
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 KIND = "arena"
 OFFLINE_NOTE = "Offline demo provider: these outputs come from a bundled file, not a live model."
 IMPORTED_NOTE = "Imported pair: pre-generated outputs."
+ARENA_USAGE = "/arena [category=NAME[,NAME]] [prompt]"
+BOARD_USAGE = "/leaderboard [style=on|off] [category=NAME]"
 
 
 def card_key(battle: BattleRecord) -> CardKey:
@@ -177,31 +182,68 @@ def _prepare(deps: Deps, text: str, extra: tuple[str, ...]) -> str:
     return hidden
 
 
+async def _next_queued(deps: Deps) -> QueuedPair | None:
+    """The next imported pair, or (at `gold_rate`, or when only gold is left) a gold pair."""
+    ordinary = await deps.storage.arena.peek_queued()
+    if deps.arena.policy.gold_rate > 0 or ordinary is None:
+        golds = await deps.storage.arena.gold_pairs()
+        if golds and (ordinary is None or deps.arena.rng.random() < deps.arena.policy.gold_rate):
+            return deps.arena.rng.choice(golds)
+    return ordinary
+
+
+async def _model_categories(deps: Deps, prompt: str) -> list[str]:
+    """Categories the configured classifying model names (setting; none if it fails)."""
+    name = deps.arena.policy.category_model
+    model = deps.arena.models.get(name) if name else None
+    if model is None:
+        return []
+    try:
+        reply = await model.generate(
+            categories.classify_prompt(prompt, deps.arena.policy.categories)
+        )
+    except ModelError as error:
+        log.warning("arena category model failed model=%s error=%s", name, error)
+        return []
+    return categories.from_model_reply(reply, deps.arena.policy.categories)
+
+
 COMMANDS = Registry()
 
 
 @COMMANDS.command(
     "arena",
     "start a blind A/B battle between two models (no prompt: the next imported pair)",
-    "/arena [prompt]",
+    ARENA_USAGE,
     Param("prompt", str, "what both models should answer", required=False, rest=True),
     writes=True,
-    examples=("/arena Explain recursion to a child",),
+    examples=("/arena Explain recursion to a child", "/arena category=coding Reverse a list"),
 )
 async def arena(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     deps = ctx.deps
-    prompt: str | None = args["prompt"]
+    policy = deps.arena.policy
+    given, rest = categories.split_option(args["prompt"] or "")
+    if given is not None:
+        wrong = categories.unknown(given, policy.categories) if given else ["(none)"]
+        if wrong:
+            raise BadArguments(
+                f"Unknown category {', '.join(wrong)}; known: "
+                f"{', '.join(sorted(policy.categories)) or 'none'}.",
+                usage=ARENA_USAGE,
+            )
+    prompt: str | None = rest.strip() or None
     queued: QueuedPair | None = None
+    gold: str | None = None
     if prompt:
-        if len(prompt) > deps.arena.policy.max_prompt_chars:
+        if len(prompt) > policy.max_prompt_chars:
             raise BadArguments(
                 f"The prompt is {len(prompt):,} characters; the limit is "
-                f"{deps.arena.policy.max_prompt_chars:,}.",
-                usage="/arena [prompt]",
+                f"{policy.max_prompt_chars:,}.",
+                usage=ARENA_USAGE,
             )
         name_a, out_a, name_b, out_b, note = await _fresh_pair(ctx, prompt)
     else:
-        queued = await deps.storage.arena.peek_queued()
+        queued = await _next_queued(deps)
         if queued is None:
             raise NotFound(
                 "No imported pairs are waiting. Give a prompt (/arena <prompt>) or "
@@ -223,10 +265,20 @@ async def arena(ctx: Context, args: dict[str, Any]) -> list[Reply]:
                 queued.output_a,
             )
         note = IMPORTED_NOTE
+        if queued.gold is not None:
+            gold = "a" if queued.gold == name_a else "b"
     extra = (name_a, name_b)
     output_a, output_b = _prepare(deps, out_a, extra), _prepare(deps, out_b, extra)
     if not output_a or not output_b:
         raise TryAgain("One of the models gave an empty answer. No battle was started.")
+    leak = hygiene.leaked_name((output_a, output_b), _names_to_hide(deps, extra))
+    carried = categories.assign(
+        prompt,
+        policy.categories,
+        given or (),
+        queued.categories if queued else (),
+    )
+    carried = tuple(sorted(set(carried) | set(await _model_categories(deps, prompt))))
     community = await ctx.community()
     member = await ctx.member()
     where = ctx.event.where
@@ -248,8 +300,12 @@ async def arena(ctx: Context, args: dict[str, Any]) -> list[Reply]:
                 "note": note,
             },
             created_at=now,
-            reveal_at=now + deps.arena.policy.reveal_minutes * 60.0,
-            queue_id=queued.id if queued else None,
+            reveal_at=now + policy.reveal_minutes * 60.0,
+            queue_id=queued.id if queued and gold is None else None,
+            style=style_metadata(output_a, output_b),
+            categories=carried,
+            gold=gold,
+            leak=leak,
         )
     )
     if battle is None:
@@ -294,22 +350,58 @@ async def rate(ctx: Context, args: tuple[str, ...]) -> list[Reply]:
     return replies
 
 
-@COMMANDS.command("leaderboard", "model ratings with 95% intervals and a chart", "/leaderboard")
+def board_options(text: str, known: dict[str, list[str]]) -> tuple[bool | None, str | None]:
+    """`style=on|off` and `category=NAME` from the /leaderboard line; anything else refused."""
+    style: bool | None = None
+    category: str | None = None
+    for token in text.split():
+        key, _, value = token.partition("=")
+        key, value = key.lower(), value.lower()
+        if key == "style" and value in ("on", "off"):
+            style = value == "on"
+        elif key == "category" and value in known:
+            category = value
+        elif key == "category":
+            raise BadArguments(
+                f"Unknown category {value or '(none)'}; known: {', '.join(sorted(known))}.",
+                usage=BOARD_USAGE,
+            )
+        else:
+            raise BadArguments(f"Unknown option {token!r}.", usage=BOARD_USAGE)
+    return style, category
+
+
+@COMMANDS.command(
+    "leaderboard",
+    "model ratings with 95% intervals and a chart (style-controlled, per category)",
+    BOARD_USAGE,
+    Param("options", str, "style=on|off, category=NAME", required=False, rest=True),
+    examples=("/leaderboard", "/leaderboard style=off", "/leaderboard category=coding"),
+)
 async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     deps = ctx.deps
+    policy = deps.arena.policy
+    style, category = board_options(args.get("options") or "", policy.categories)
     community = await ctx.community()
-    standings = await stored_leaderboard(
-        deps.storage,
-        community.id,
-        rounds=deps.arena.policy.bootstrap_rounds,
-        min_battles=deps.arena.policy.min_battles,
-        weighted=deps.arena.policy.weight_by_quality,
+    board = await stored_board(
+        deps.storage, community.id, policy, style_requested=style, category=category
     )
+    if board.too_few:
+        return [
+            Reply(
+                f"Category {category} has {board.category_battles} counted battle"
+                f"{'s' if board.category_battles != 1 else ''}; it is ranked from "
+                f"{policy.category_min_battles} (arena.category_min_battles). Not ranked yet."
+            )
+        ]
+    standings = board.standings
     if not standings:
         return [Reply("No revealed arena battles yet. Start one with /arena <prompt>.")]
-    path = deps.charts_dir / f"arena-leaderboard-{community.id}.png"
+    suffix = f"-{category}" if category else ""
+    path = deps.charts_dir / f"arena-leaderboard-{community.id}{suffix}.png"
     chart = await asyncio.to_thread(board_chart, path, standings)
-    text = board_text(standings)
+    title = "Arena leaderboard" + (f" · {category}" if category else "")
+    text = board_text(standings, title=title) + "\n" + board_note(board)
     if any(m.offline for m in deps.arena.models.values()):
         text += "\n" + "Includes outputs from the offline demo provider."
     return [Reply(text, image=str(chart))]
@@ -317,27 +409,43 @@ async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
 
 @COMMANDS.command(
     "raters",
-    "admins: rater quality (agreement, position bias)",
+    "admins: rater checks (gold battles, side bias, consensus) and weights",
     "/raters",
     admin_only=True,
     private=True,
 )
 async def raters(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     community = await ctx.community()
+    policy = ctx.deps.arena.policy
     rated = await ctx.deps.storage.arena.rated(community.id)
     if not rated:
         return [Reply("No ratings on revealed battles yet.", private=True)]
-    quality = qualities(rated)
-    names = await ctx.deps.storage.members.names(set(quality))
-    lines = ["Rater quality (agreement with the others' majority; share of A picks):"]
-    for q in sorted(quality.values(), key=lambda q: (-q.ratings, q.member_id)):
+    checks = rater_checks(rated, policy)
+    names = await ctx.deps.storage.members.names({r.member_id for r in rated})
+    fast: dict[int, int] = {}
+    for r in rated:
+        if not (policy.exclude_leaks and r.leak) and not _in_time(r, policy):
+            fast[r.member_id] = fast.get(r.member_id, 0) + 1
+    lines = ["Rater checks (gold battles, side pressed, agreement with the others' majority):"]
+    members = sorted({r.member_id for r in rated})
+    for m in sorted(members, key=lambda m: (-(checks[m].ratings if m in checks else 0), m)):
+        q = checks.get(m)
+        name = names.get(m, m)
+        if q is None:
+            lines.append(f"{name}: no counted ratings · {fast.get(m, 0)} too fast")
+            continue
         share = "—" if q.a_share is None else f"{q.a_share:.0%}"
+        why = "; ".join(q.reasons) or "no issue"
+        extra = f" · {fast[m]} too fast (not counted)" if fast.get(m) else ""
         lines.append(
-            f"{names.get(q.member_id, q.member_id)}: {q.ratings} ratings · agreement "
-            f"{q.agreement:.0%} over {q.compared} · A share {share} · weight {q.weight:.2f}"
+            f"{name}: {q.ratings} ratings · gold {q.gold_right}/{q.gold_seen} · A share "
+            f"{share} · agreement {q.agreed}/{q.compared} · weight {q.weight:.2f} ({why}){extra}"
         )
-    mode = "on" if ctx.deps.arena.policy.weight_by_quality else "off"
-    lines.append(f"Weighting by quality is {mode} (arena.weight_by_quality).")
+    mode = "on" if policy.weight_by_quality else "off"
+    lines.append(
+        f"Weights apply in the fit ({mode}: arena.weight_by_quality) and in the raters' "
+        "reward pool. Formulas: docs/arena_fair.md."
+    )
     return [Reply("\n".join(lines), private=True)]
 
 

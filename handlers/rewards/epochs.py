@@ -3,7 +3,7 @@
 An epoch opens with a pinned reputation snapshot and closes with another (kept for
 good, so the allocation's inputs stay checkable); what members earned is the growth
 between the two, so decay and trust weigh it exactly as /rep does. Ratings count in
-the epoch their battle was revealed in (once), weighted by the rater quality /raters
+the epoch their battle was revealed in (once), weighted by the rater checks /raters
 reports; models are rated by Bradley–Terry on the epoch's battles. Everything the
 allocation reads is gathered into one `inputs` document, logged in the closing audit
 entry, from which `allocation.allocate_epoch` computes the result (and `audit verify`
@@ -21,7 +21,8 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from handlers.arena import bt
-from handlers.arena.board import qualities, stored_rows
+from handlers.arena.board import stored_rows
+from handlers.arena.fair import counts_for_models, rater_checks, rating_weight, trusted
 from handlers.communities.identity import voter_of
 from handlers.core.deps import Deps
 from handlers.core.types import Where
@@ -182,17 +183,18 @@ async def gather(
     after_time = last.closed_at if last and last.closed_at is not None else epoch.starts_at - 1e-6
     revealed = await storage.rewards.revealed_between(community.id, after_time, now)
     rows, rated = await stored_rows(storage, community.id)
-    quality = qualities(rated)
+    checks = rater_checks(rated, deps.arena.policy)
     canonical = await storage.identity.canonical_map(community.id)
     weights: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     epoch_rows = []
     for row, rating in zip(rows, rated, strict=True):
-        if rating.battle_id not in revealed:
-            continue
-        epoch_rows.append(row)
+        if rating.battle_id not in revealed or not trusted(rating, deps.arena.policy):
+            continue  # leaked battles and too-fast ratings earn nothing
+        if counts_for_models(rating, deps.arena.policy):
+            epoch_rows.append(row)  # gold battles rate raters, not models
         key = f"m:{canonical.get(rating.member_id, rating.member_id)}"
-        weights[key] += quality[rating.member_id].weight
+        weights[key] += rating_weight(checks, rating.member_id)
         counts[key] += 1
     stats: dict[str, dict[str, Any]] = {}
     if epoch_rows:

@@ -38,6 +38,8 @@ class QueuedPair:
     output_b: str
     source: str = ""
     id: int | None = None
+    categories: tuple[str, ...] = ()
+    gold: str | None = None  # a gold pair: the better model's name (reused, never consumed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,10 @@ class NewBattle:
     created_at: float
     reveal_at: float
     queue_id: int | None = None
+    style: dict[str, Any] | None = None  # FastChat's conv_metadata style counts
+    categories: tuple[str, ...] = ()
+    gold: str | None = None  # a gold battle's known better choice: "a" or "b"
+    leak: str | None = None  # a model name an output still gives away after redaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,10 @@ class BattleRecord:
     reveal_at: float
     revealed_at: float | None
     result: dict[str, Any] | None
+    style: dict[str, Any] | None = None
+    categories: tuple[str, ...] = ()
+    gold: str | None = None
+    leak: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> BattleRecord:
@@ -90,6 +100,10 @@ class BattleRecord:
             m["reveal_at"],
             m["revealed_at"],
             json.loads(m["result"]) if m["result"] else None,
+            json.loads(m["style"]) if m["style"] else None,
+            tuple(json.loads(m["categories"] or "[]")),
+            m["gold"],
+            m["leak"],
         )
 
 
@@ -120,6 +134,12 @@ class RatedBattle:
     member_id: int
     judge: str
     cast_at: float
+    created_at: float = 0.0  # when the battle's card was posted
+    output_chars: int = 0  # both outputs' characters (the reading-time floor)
+    style: dict[str, Any] | None = None
+    categories: tuple[str, ...] = ()
+    gold: str | None = None
+    leak: str | None = None
 
 
 class ArenaRepo:
@@ -142,6 +162,8 @@ class ArenaRepo:
                 "output_b": p.output_b,
                 "source": p.source,
                 "queued_at": at,
+                "categories": dumps(sorted(p.categories)),
+                "gold": p.gold,
             }
             for p in pairs
         ]
@@ -151,6 +173,7 @@ class ArenaRepo:
                 "pairs": len(rows),
                 "source": pairs[0].source,
                 "models": sorted({p.model_a for p in pairs} | {p.model_b for p in pairs}),
+                "gold": sum(p.gold is not None for p in pairs),
             }
             await self.audit.append(
                 conn, [NewEntry("arena.import", "arena:queue", payload, None, at)]
@@ -158,32 +181,34 @@ class ArenaRepo:
         return len(rows)
 
     async def peek_queued(self) -> QueuedPair | None:
+        """The oldest unused ordinary pair (gold pairs are served by `gold_pairs`)."""
         async with self.db.read() as conn:
             row = (
                 await conn.execute(
                     select(arena_queue)
-                    .where(arena_queue.c.used_by.is_(None))
+                    .where(arena_queue.c.used_by.is_(None), arena_queue.c.gold.is_(None))
                     .order_by(arena_queue.c.id)
                     .limit(1)
                 )
             ).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return QueuedPair(
-            m["prompt"],
-            m["model_a"],
-            m["output_a"],
-            m["model_b"],
-            m["output_b"],
-            m["source"],
-            m["id"],
-        )
+        return None if row is None else _queued(row)
+
+    async def gold_pairs(self) -> list[QueuedPair]:
+        """Every gold pair (they are mixed in again and again, never consumed)."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(arena_queue)
+                .where(arena_queue.c.gold.is_not(None))
+                .order_by(arena_queue.c.id)
+            )
+            return [_queued(r) for r in rows]
 
     async def queued_count(self) -> int:
         async with self.db.read() as conn:
             total = await conn.scalar(
-                select(func.count()).select_from(arena_queue).where(arena_queue.c.used_by.is_(None))
+                select(func.count())
+                .select_from(arena_queue)
+                .where(arena_queue.c.used_by.is_(None), arena_queue.c.gold.is_(None))
             )
         return int(total or 0)
 
@@ -209,6 +234,10 @@ class ArenaRepo:
                 "status": "open",
                 "created_at": new.created_at,
                 "reveal_at": new.reveal_at,
+                "style": dumps(new.style) if new.style is not None else None,
+                "categories": dumps(sorted(new.categories)),
+                "gold": new.gold,
+                "leak": new.leak,
             }
             result = await conn.execute(arena_battles.insert().values(**values))
             battle_id = int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -228,6 +257,9 @@ class ArenaRepo:
                 "author": new.author_id,
                 "queue_id": new.queue_id,
                 "reveal_at": new.reveal_at,
+                "categories": sorted(new.categories),
+                "gold": new.gold,
+                "leak": new.leak,
             }
             await self.audit.append(
                 conn,
@@ -370,6 +402,12 @@ class ArenaRepo:
                 members.c.platform,
                 members.c.user_id,
                 arena_votes.c.cast_at,
+                arena_battles.c.created_at,
+                func.length(arena_battles.c.output_a) + func.length(arena_battles.c.output_b),
+                arena_battles.c.style,
+                arena_battles.c.categories,
+                arena_battles.c.gold,
+                arena_battles.c.leak,
             )
             .select_from(
                 arena_votes.join(arena_battles, arena_votes.c.battle_id == arena_battles.c.id).join(
@@ -384,6 +422,36 @@ class ArenaRepo:
         async with self.db.read() as conn:
             rows = await conn.execute(query)
             return [
-                RatedBattle(r[0], r[1], r[2], r[3], r[4], r[5], f"{r[6]}:{r[7]}", r[8])
+                RatedBattle(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    f"{r[6]}:{r[7]}",
+                    r[8],
+                    r[9],
+                    int(r[10] or 0),
+                    json.loads(r[11]) if r[11] else None,
+                    tuple(json.loads(r[12] or "[]")),
+                    r[13],
+                    r[14],
+                )
                 for r in rows
             ]
+
+
+def _queued(row: Any) -> QueuedPair:
+    m = row._mapping
+    return QueuedPair(
+        m["prompt"],
+        m["model_a"],
+        m["output_a"],
+        m["model_b"],
+        m["output_b"],
+        m["source"],
+        m["id"],
+        tuple(json.loads(m["categories"] or "[]")),
+        m["gold"],
+    )

@@ -64,6 +64,8 @@ def _args(**kw: object) -> argparse.Namespace:
         "min_battles": None,
         "anchor": None,
         "fastchat": False,
+        "style": None,
+        "category": None,
     }
     return argparse.Namespace(**(base | kw))
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from eth_account import Account
 
-from handlers.arena.board import qualities, stored_rows
+from handlers.arena.board import stored_rows
+from handlers.arena.fair import rater_checks
 from handlers.audit.verify import verify
 from tests.conftest import press, run_command
 from tests.harness.core import core_env
@@ -55,9 +56,9 @@ async def test_raters_and_model_owners_are_paid_from_the_epochs_battles(
         rows = {r.recipient: r for r in await core.storage.rewards.allocations(epoch.id)}
         summary = epoch.summary or {}
 
-        # raters: Σ of their ratings' quality weights, as /raters computes quality
+        # raters: Σ of their ratings' weights, as /raters computes the rater checks
         _, rated = await stored_rows(core.storage, 1)
-        quality = qualities(rated)
+        quality = rater_checks(rated, core.deps.arena.policy)
         weight = {name: 0.0 for name in RATERS}
         ids = {name: await member_id(core, name) for name in RATERS}
         for rating in rated:

@@ -65,6 +65,7 @@ async def test_revisions_from_empty_build_todays_schema(new_database: NewDatabas
         (13, "summaries: thread messages, forum topics, last summary per proposal"),
         (14, "roles: what the bot last did about each member and role"),
         (15, "disputes: disputes, jurors, voided credits"),
+        (16, "arena fair: style counts, categories, gold pairs, identity leaks"),
     ]
 
 

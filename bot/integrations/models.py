@@ -16,12 +16,15 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import ModelError, TextModel
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +93,17 @@ class OpenAIModel:
         )
 
     async def generate(self, prompt: str) -> str:
+        return await self.chat([{"role": "user", "content": prompt}])
+
+    async def chat(self, messages: list[ChatCompletionMessageParam]) -> str:
+        """One chat completion; any failure becomes a `ModelError` naming what went wrong
+        (never the key), an empty answer included."""
         import openai
 
         try:
             response = await self.client.chat.completions.create(
                 model=self.config.model or self.config.name,
-                messages=[{"role": "user", "content": prompt}],
+                messages=messages,
                 max_tokens=self.config.max_tokens,
                 temperature=self.config.temperature,
             )

@@ -51,36 +51,15 @@ class OpenAISummariser:
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
         self.name = config.model or config.name
-        self.client = OpenAIModel(config).client  # the arena's construction, unchanged
+        self.model = OpenAIModel(config)  # the arena's client construction and error mapping
 
     async def summarise(self, instructions: str, data: str) -> str:
-        import openai
-
-        try:
-            response = await self.client.chat.completions.create(
-                model=self.config.model or self.config.name,
-                messages=[
-                    {"role": "system", "content": instructions},
-                    {"role": "user", "content": data},
-                ],
-                max_tokens=self.config.max_tokens,
-                temperature=self.config.temperature,
-            )
-        except openai.APITimeoutError:
-            raise ModelError(f"timed out after {self.config.timeout:g} s") from None
-        except openai.APIStatusError as error:
-            log.warning("summary request failed model=%s status=%s", self.name, error.status_code)
-            raise ModelError(f"the endpoint answered HTTP {error.status_code}") from None
-        except openai.APIConnectionError:
-            raise ModelError("could not reach the endpoint") from None
-        choices = response.choices or []
-        text = (choices[0].message.content or "") if choices else ""
-        if not text.strip():
-            raise ModelError("the reply was empty")
-        return text
+        return await self.model.chat(
+            [{"role": "system", "content": instructions}, {"role": "user", "content": data}]
+        )
 
     async def close(self) -> None:
-        await self.client.close()
+        await self.model.close()
 
 
 _AGAINST = re.compile(

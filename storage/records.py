@@ -13,6 +13,16 @@ def dumps(obj: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where something posts its cards: the chat it was created in (a council, a dispute)."""
+
+    platform: str
+    space_id: str
+    channel_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommunityRecord:
     id: int
     key: str

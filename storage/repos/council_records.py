@@ -10,17 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from storage.records import Place
 from storage.schema_councils import council_motions, council_seats
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a council's cards are posted (the place it was created in)."""
-
-    platform: str
-    space_id: str
-    channel_id: str
-    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
-from storage.records import AuditEntry, ProposalRecord, dumps
+from storage.records import AuditEntry, Place, ProposalRecord, dumps
 from storage.repos.audit import AuditRepo, NewEntry, _entry
 from storage.repos.proposals import NewProposal, ProposalRepo
 from storage.schema import audit_log
@@ -32,14 +32,6 @@ from storage.schema_disputes import dispute_jurors, dispute_voids, disputes
 OPEN = "open"  # the jury (or council) is deciding
 RULED = "ruled"  # decided; may still be appealed, nothing applied yet
 CLOSED = "closed"  # final: the ruling applied itself
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    platform: str
-    space_id: str
-    channel_id: str
-    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

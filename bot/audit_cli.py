@@ -84,8 +84,14 @@ async def verify_command(settings: Settings) -> int:
                 else ""
             )
             + (
-                f", {report.draws_checked} dispute juries re-drawn and rulings matching"
+                f", {report.draws_checked} dispute "
+                f"{'jury' if report.draws_checked == 1 else 'juries'} re-drawn and rulings matching"
                 if report.draws_checked
+                else ""
+            )
+            + (
+                f", {report.role_states_checked} role states matching their audit entries"
+                if report.role_states_checked
                 else ""
             )
         )

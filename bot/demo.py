@@ -346,7 +346,8 @@ async def run_demo(settings: Settings, out: Path) -> int:
             f"{report.proposals_checked} results re-tallied, "
             f"{report.epochs_checked} reward epochs recomputed, "
             f"{report.seatings_checked} council seats matched to their election and "
-            f"{report.draws_checked} dispute juries re-drawn from the log"
+            f"{report.draws_checked} dispute "
+            f"{'jury' if report.draws_checked == 1 else 'juries'} re-drawn from the log"
         )
         return 0
     print(f"Audit:    FAILED — {report.problems[0]}")

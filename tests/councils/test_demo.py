@@ -32,4 +32,4 @@ async def test_the_demo_elects_and_seats_a_council(
     assert "Dispute d1 is ruled upheld (2 uphold, 1 reject)" in out
     assert "Dispute d1 is final (2 uphold, 1 reject): Upheld: 1 credit voided by dispute d1" in out
     assert "1 credit (2.0) voided by dispute d1" in out
-    assert "1 dispute juries re-drawn from the log" in out
+    assert "1 dispute jury re-drawn from the log" in out

@@ -118,6 +118,7 @@ async def test_an_upheld_epoch_dispute_amends_the_allocation(
         core.storage, core.deps.rewards.policy, community_id=1, number=1, fmt="csv", at=clock.now()
     )
     assert [amount for _, amount, _ in lines] == [stored[bob]]
+    assert f",{stored[bob]}," in text  # the file pays the amended amount
     await refused(core, "cyd", "/dispute epoch:1 again", "already exported")
 
     async with core.storage.db.write() as conn:

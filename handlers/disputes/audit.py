@@ -14,6 +14,7 @@ Replayed from the `dispute.*` entries alone:
   tables: the credits it voided were the disputed ones and are voided (and only those
   rows are), a battle it removed is off the leaderboard, a re-vote asks the same choices,
   an epoch it amended has the amendment entry naming it (the rewards check recomputes it);
+* a council's vote had no ballot from a party to the dispute;
 * the disputes and jurors tables say what the log says.
 """
 
@@ -196,6 +197,11 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
             vote = await storage.proposals.by_id(found.council_vote or 0)
             if vote is None or int(round1.ruled.get("proposal", 0)) != vote.id:
                 return f"dispute {did}: ruled without its council's vote"
+            mapping = await storage.identity.canonical_map(row.community_id)
+            parties = {int(m) for m in found.opened.get("parties", [])}
+            for ballot in await storage.ballots.for_proposal(vote.id):
+                if mapping.get(ballot.member_id, ballot.member_id) in parties:
+                    return f"dispute {did}: party {ballot.member_id} voted in its council's vote"
             if council_outcome(vote)[0] != round1.ruled["outcome"]:
                 return (
                     f"dispute {did}: ruled {round1.ruled['outcome']}, its council voted otherwise"

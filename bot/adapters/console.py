@@ -104,6 +104,9 @@ class ConsoleAdapter:
             text = to_plain(reply.text)
             if reply.private and actor is not None:
                 prefix = f"{BOT_NAME} → {actor.display_name} (private)"
+            elif reply.where is not None and reply.where.is_private:
+                # addressed to one member (a juror's notice): their DM, not the chat
+                prefix = f"{BOT_NAME} → {reply.where.channel_id} (private)"
             else:
                 prefix = BOT_NAME
             number = self._emit(prefix, text, None, reply.buttons)

@@ -59,6 +59,14 @@ class CouncilStrategy:
         council = await self.council(proposal.community_id)
         seated = await self.deps.storage.councils.active_seats(council.id, self.deps.clock.now())
         if any(seat.member_id == member.id for seat in seated):
+            # a dispute's council vote: its parties' seats do not decide it
+            dispute = await self.deps.storage.disputes.by_proposal(proposal.id)
+            if dispute is not None:
+                mapping = await self.deps.storage.identity.canonical_map(proposal.community_id)
+                if mapping.get(member.id, member.id) in dispute.parties:
+                    raise NotEligible(
+                        f"You are a party to dispute {dispute.ref}: a party cannot decide it."
+                    )
             return Weight(1.0, {f"council {council.name}": 1.0})
         raise NotEligible(
             f"Only the seated members of council {council.name} vote on #{proposal.number}."

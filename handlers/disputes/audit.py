@@ -12,7 +12,9 @@ Replayed from the `dispute.*` entries alone:
   logged counts and outcome are the majority of those votes;
 * the final ruling carries the last round's outcome, and what it changed matches the
   tables: the credits it voided were the disputed ones and are voided (and only those
-  rows are), a battle it removed is off the leaderboard, a re-vote asks the same choices;
+  rows are), a battle it removed is off the leaderboard, a re-vote asks the same choices,
+  an epoch it amended has the amendment entry naming it (the rewards check recomputes it);
+* a council's vote had no ballot from a party to the dispute;
 * the disputes and jurors tables say what the log says.
 """
 
@@ -49,6 +51,7 @@ class DisputeTrail:
     disputes: dict[int, _Dispute] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     draws: int = 0
+    amended: dict[int, int] = field(default_factory=dict)  # dispute → the epoch it amended
 
     def fail(self, dispute: int, problem: str) -> None:
         self.problems.append(f"dispute {dispute}: {problem}")
@@ -165,13 +168,20 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
                 if effects.get("bond") != settled:
                     return f"dispute {did}: its bond should be {settled}, the log says otherwise"
             if found.closed["outcome"] != "upheld" and (
-                effects.get("voided") or effects.get("revote") or effects.get("battle")
+                effects.get("voided")
+                or effects.get("revote")
+                or effects.get("battle")
+                or effects.get("amended")
             ):
                 return f"dispute {did}: rejected, yet it changed its target"
             if effects.get("battle") is not None and effects.get("battle_voided"):
                 battle = await storage.arena.get(int(effects["battle"]))
                 if battle is None or battle.status != "voided":
                     return f"dispute {did}: battle {effects['battle']} is still on the leaderboard"
+            if effects.get("amended"):
+                target = found.opened.get("details", {}).get("epoch")
+                if trail.amended.get(did) != target or effects.get("epoch") != target:
+                    return f"dispute {did}: it says it amended epoch {target}, the log disagrees"
             if effects.get("revote") is not None:
                 again = await storage.proposals.by_id(int(effects["revote"]))
                 first = await storage.proposals.by_id(int(found.opened["details"]["proposal"]))
@@ -187,6 +197,11 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
             vote = await storage.proposals.by_id(found.council_vote or 0)
             if vote is None or int(round1.ruled.get("proposal", 0)) != vote.id:
                 return f"dispute {did}: ruled without its council's vote"
+            mapping = await storage.identity.canonical_map(row.community_id)
+            parties = {int(m) for m in found.opened.get("parties", [])}
+            for ballot in await storage.ballots.for_proposal(vote.id):
+                if mapping.get(ballot.member_id, ballot.member_id) in parties:
+                    return f"dispute {did}: party {ballot.member_id} voted in its council's vote"
             if council_outcome(vote)[0] != round1.ruled["outcome"]:
                 return (
                     f"dispute {did}: ruled {round1.ruled['outcome']}, its council voted otherwise"
@@ -195,6 +210,11 @@ async def check_tables(storage: Storage, trail: DisputeTrail) -> str | None:
         asked = {(n, m) for n, r in found.rounds.items() for m in r.asked}
         if {(j.round, j.member_id) for j in rows} != asked:
             return f"dispute {did}: the jurors table lists other jurors than the log"
+    for did in trail.amended:
+        trailed = trail.disputes.get(did)
+        closed = trailed.closed if trailed else None
+        if closed is None or not closed.get("effects", {}).get("amended"):
+            return f"dispute {did}: an epoch was amended in its name, but it amended nothing"
     stored = await storage.disputes.voids()
     if stored != voided:
         extra = sorted(set(stored.items()) ^ set(voided.items()))[:3]
@@ -211,6 +231,8 @@ async def verify_disputes(storage: Storage) -> tuple[int, str | None]:
     async for entry, _ in storage.audit.entries():
         if entry.kind.startswith("dispute."):
             trail.add(entry)
+        elif entry.kind == "rewards.epoch.amended":
+            trail.amended[int(entry.payload["dispute"])] = int(entry.payload["epoch"])
     if trail.problems:
         return trail.draws, trail.problems[0]
     return trail.draws, await check_tables(storage, trail)

@@ -140,8 +140,8 @@ async def open_dispute(ctx: Context, head: str, reason: str) -> list[Reply]:
         if len(eligible) < policy.jury_size:
             raise few_jurors(deps, len(eligible), policy.jury_size, USAGE)
     else:
-        council = await deciding_council(deps, community, decider, USAGE)
-        vote = await council_vote(deps, council, target.label, reason, disputer.id, now)
+        council, seats = await deciding_council(deps, community, decider, USAGE, set(parties))
+        vote = await council_vote(deps, council, target.label, reason, disputer.id, now, seats)
         weights, eligible, council_id = {}, [], council.id
     opened = await deps.storage.disputes.open(
         NewDispute(

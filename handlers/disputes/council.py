@@ -3,7 +3,10 @@
 When `deciders` names `council:<name>` for a target kind, opening such a dispute opens
 a proposal (method single, choices Uphold | Reject, `weight=council:<name>`, lasting
 `deadline_hours`) in the same transaction; when it closes, more weight for Uphold than
-for Reject upholds the dispute. The ruling can be appealed to a jury of 2K+1 like any.
+for Reject upholds the dispute. Seated members who are parties to the dispute (the
+disputer, the target's author, voters, givers or raters) cannot vote on it
+(the `council:` weighting refuses them), and the vote's eligible power counts only the
+other seats. The ruling can be appealed to a jury of 2K+1 like any.
 """
 
 from __future__ import annotations
@@ -22,21 +25,36 @@ CHOICES = ("Uphold", "Reject")
 
 
 async def deciding_council(
-    deps: Deps, community: CommunityRecord, decider: str, usage: str
-) -> CouncilRecord:
+    deps: Deps, community: CommunityRecord, decider: str, usage: str, parties: set[int]
+) -> tuple[CouncilRecord, int]:
+    """The council and how many of its seats may decide (those held by no party)."""
     name = decider.partition(":")[2].strip()
     council = await deps.storage.councils.by_name(community.id, name)
     if council is None:
         raise NotAllowed(
             f"These disputes go to council {name[:40]}, which does not exist here.", usage=usage
         )
-    if not await deps.storage.councils.active_seats(council.id, deps.clock.now()):
+    seats = await deps.storage.councils.active_seats(council.id, deps.clock.now())
+    if not seats:
         raise NotAllowed(f"Council {council.name} has nobody seated to decide it.", usage=usage)
-    return council
+    mapping = await deps.storage.identity.canonical_map(community.id)
+    eligible = [s for s in seats if mapping.get(s.member_id, s.member_id) not in parties]
+    if not eligible:
+        raise NotAllowed(
+            f"Every seated member of council {council.name} is a party to this dispute.",
+            usage=usage,
+        )
+    return council, len(eligible)
 
 
 async def council_vote(
-    deps: Deps, council: CouncilRecord, label: str, reason: str, author_id: int, now: float
+    deps: Deps,
+    council: CouncilRecord,
+    label: str,
+    reason: str,
+    author_id: int,
+    now: float,
+    eligible_seats: int,
 ) -> NewProposal:
     hours = deps.disputes.deadline_hours
     draft = build_draft(
@@ -66,7 +84,7 @@ async def council_vote(
         author_id=author_id,
         created_at=now,
         ends_at=now + hours * HOUR,
-        eligible_power=await strategy.eligible_power(council.community_id),
+        eligible_power=float(eligible_seats),  # the parties' seats cannot vote
         options=draft.options,
     )
 

@@ -12,6 +12,8 @@ round) the ruling is final and applies itself:
 * result upheld → the result is annulled (the card says "annulled by dispute dN") and
   a re-vote opens with the same choices, method, weighting and duration;
 * battle upheld → its ratings leave the leaderboard;
+* epoch upheld → its allocation is recomputed without every credit (and battle)
+  disputes voided, the same total, and stored as amended (`handlers.rewards.amend`);
 * rejected → the disputer's bond stays forfeited.
 
 Jurors who voted with the final outcome earn a `juror` credit of `juror_credit`.
@@ -29,6 +31,7 @@ from handlers.core.types import Reply
 from handlers.disputes.council import council_outcome
 from handlers.disputes.draw import majority
 from handlers.disputes.show import card_key, effects_text, home_of, juror_notices, votes_line
+from handlers.rewards.amend import amended_inputs, amended_summary
 from storage.repos.disputes import CLOSED, OPEN, RULED, Credit, DisputeRecord, Effects, JurorRecord
 from storage.repos.proposals import NewProposal
 
@@ -94,7 +97,26 @@ async def effects_of(deps: Deps, dispute: DisputeRecord, now: float) -> Effects:
         return Effects(revote=await revote_of(deps, dispute, now))
     if dispute.kind == "battle":
         return Effects(battle=int(details["battle"]))
+    if dispute.kind == "epoch":
+        return Effects(amend=await amendment(deps, dispute, int(details["epoch"])))
     return Effects()
+
+
+async def amendment(deps: Deps, dispute: DisputeRecord, epoch_id: int) -> dict[str, Any] | None:
+    """An upheld epoch dispute's amended allocation: without every voided credit so far."""
+    epoch = await deps.storage.rewards.by_id(epoch_id)
+    if epoch is None or epoch.status != "closed":
+        return None
+    voided = frozenset((await deps.storage.disputes.voids()).keys())
+    inputs = await amended_inputs(deps, epoch, voided)
+    result, summary = amended_summary(epoch.summary or {}, inputs, dispute.ref)
+    return {
+        "epoch": epoch.id,
+        "number": epoch.number,
+        "inputs": inputs,
+        "result": result,
+        "summary": summary,
+    }
 
 
 def coherent(deps: Deps, dispute: DisputeRecord, jurors: list[JurorRecord]) -> list[Credit]:

@@ -56,6 +56,13 @@ def _upheld(dispute: DisputeRecord, done: dict[str, Any], ref: str) -> str:
         return text
     if dispute.kind == "battle":
         return f"Upheld: the battle's ratings are off the leaderboard ({ref})."
+    if dispute.kind == "epoch":
+        if done.get("amended"):
+            return (
+                f"Upheld: the epoch's allocation is amended by {ref}, recomputed without "
+                "the voided credits (same total). See /payouts."
+            )
+        return f"Upheld, but the epoch could not be amended: {done.get('why', 'it changed')}."
     return f"Upheld: {ref} applies."
 
 

@@ -7,8 +7,8 @@ Target forms (`/dispute <target> <reason>`):
 * `credit:57` — the credits given to one message: 57 is any credit id `/rep` lists
   under "Recent credits" (a credit given with no message, e.g. a /praise, is one alone);
 * `battle:3` — arena battle 3 (open or revealed);
-* `epoch:2` — reward epoch 2: recognised, but refused for now (see `_epoch`); the
-  credits behind an epoch are disputed one by one before it closes.
+* `epoch:2` — reward epoch 2's allocation, while it is closed and its payout has not
+  been exported (upheld: recomputed without the credits and battles disputes voided).
 
 Dispute ids are `d<n>` (`/dispute d3`), so they never read as a proposal's `#n`.
 Parties — the disputer and the target's author, its voters, givers or raters — are
@@ -171,15 +171,32 @@ async def _epoch(deps: Deps, community: CommunityRecord, number: int) -> Target:
     epoch = await deps.storage.rewards.get(community.id, number)
     if epoch is None:
         raise NotFound(f"There is no reward epoch {number} here.", usage=USAGE)
+    if epoch.status != "closed":
+        raise NotAllowed(
+            f"Epoch {number} is still open: it has no allocation to dispute yet "
+            "(dispute its credits now, or the epoch once it closes).",
+            usage=USAGE,
+        )
     if await deps.storage.audit.hash_of("rewards.export", f"epoch:{epoch.id}"):
         raise VotingClosed(
             f"Epoch {number}'s payout was already exported: it can no longer be disputed.",
             usage=USAGE,
         )
-    # Recomputing a closed allocation would need the reputation as it stood at the
-    # epoch's end without the voided credits, which the snapshots cannot give yet.
-    raise NotAllowed(
-        f"Reward epochs cannot be disputed yet: dispute the credits behind epoch {number} "
-        "(credit:<id>, see /rep) before it closes; its allocation then leaves them out.",
-        usage=USAGE,
+    rows = await deps.storage.rewards.allocations(epoch.id)
+    later = sorted({r.settled_in for r in rows if r.settled_in not in (None, epoch.id)})
+    if later:
+        raise VotingClosed(
+            f"Epoch {number}'s held shares were already settled by a later epoch: "
+            "its allocation can no longer change.",
+            usage=USAGE,
+        )
+    key = f"epoch:{epoch.id}"
+    await _closed_by_dispute(deps, community, key)
+    total = (epoch.summary or {}).get("total", "0")
+    return Target(
+        "epoch",
+        key,
+        f"the allocation of reward epoch {number} ({len(rows)} recipients, total {total})",
+        frozenset(),
+        {"epoch": epoch.id, "number": number},
     )

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 import numpy as np
+from numpy.typing import NDArray
 
 from handlers.core.ports import Clock
 from handlers.core.types import Actor
@@ -27,7 +28,7 @@ from handlers.reputation.policy import ReputationPolicy, effective_policy
 from handlers.reputation.score import DAY, Ledger, Params, Scores, compute
 from storage import Storage
 from storage.records import CommunityRecord, MemberRecord
-from storage.repos.contributions import Recorded, Request
+from storage.repos.contributions import LedgerColumns, Recorded, Request
 from storage.repos.reputation import SnapshotInfo, SnapshotRow
 
 log = logging.getLogger(__name__)
@@ -129,13 +130,14 @@ class ReputationService:
             return True
         return self.clock.now() - snap.computed_at > policy.snapshot_max_age_seconds
 
-    async def recompute(self, community_id: int, policy: ReputationPolicy) -> SnapshotInfo:
-        """Compute and store a snapshot from the whole ledger now."""
-        now = self.clock.now()
-        version = await self.storage.contributions.version(community_id)
-        columns = await self.storage.contributions.load(community_id)
-        seed_list = await self.seed_ids(community_id, policy, now)
-        eligible_list = await self.eligible_ids(community_id, policy, now)
+    async def _ledger(
+        self,
+        community_id: int,
+        columns: LedgerColumns,
+        seed_list: list[int],
+        eligible_list: list[int] | None,
+    ) -> tuple[Ledger, NDArray[np.int64], NDArray[np.int64] | None]:
+        """The score's inputs from ledger columns, one person per linked wallet."""
         giver, receiver = columns.giver, columns.receiver
         kind, weight, at = columns.kind, columns.weight, columns.at
         # One person across platforms (issue 8): accounts linked to one wallet score as
@@ -153,7 +155,46 @@ class ReputationService:
                 eligible_list = sorted({canonical.get(e, e) for e in eligible_list})
         seeds = np.asarray(seed_list, dtype=np.int64)
         eligible = None if eligible_list is None else np.asarray(eligible_list, dtype=np.int64)
-        ledger = Ledger.from_columns(giver, receiver, kind, weight, at)
+        return Ledger.from_columns(giver, receiver, kind, weight, at), seeds, eligible
+
+    async def scores_as_of(
+        self,
+        community_id: int,
+        policy: ReputationPolicy,
+        at: float,
+        *,
+        without: frozenset[int] = frozenset(),
+    ) -> dict[int, float]:
+        """Every member's score as it stood at `at`, computed without the credits `without`.
+
+        The ledger as of `at` (credits given by then, retractions made by then), the
+        seeds marked by then and the member ages at `at` — so a past allocation can be
+        recomputed with some credits left out, and nothing earned later counts. With
+        `at` = now and nothing left out it equals `recompute`'s scores.
+        """
+        columns = await self.storage.contributions.load_as_of(community_id, at, without)
+        seed_list = await self.storage.contributions.seeds_as_of(community_id, at)
+        eligible_list = await self.eligible_ids(community_id, policy, at)
+        ledger, seeds, eligible = await self._ledger(
+            community_id, columns, seed_list, eligible_list
+        )
+        if len(ledger) == 0:
+            return {}
+        scores = await asyncio.to_thread(
+            partial(compute, eligible_ids=eligible), ledger, seeds, at, Params.of(policy)
+        )
+        return dict(zip(scores.ids.tolist(), scores.score.tolist(), strict=True))
+
+    async def recompute(self, community_id: int, policy: ReputationPolicy) -> SnapshotInfo:
+        """Compute and store a snapshot from the whole ledger now."""
+        now = self.clock.now()
+        version = await self.storage.contributions.version(community_id)
+        columns = await self.storage.contributions.load(community_id)
+        seed_list = await self.seed_ids(community_id, policy, now)
+        eligible_list = await self.eligible_ids(community_id, policy, now)
+        ledger, seeds, eligible = await self._ledger(
+            community_id, columns, seed_list, eligible_list
+        )
         scores = await asyncio.to_thread(
             partial(compute, eligible_ids=eligible), ledger, seeds, now, Params.of(policy)
         )

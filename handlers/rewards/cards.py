@@ -164,6 +164,11 @@ def result_text(
         + f" · carried to epoch {number + 1}: {show(int(summary['carry_out']))}",
         top_line(policy, result, names),
     ]
+    if summary.get("amended_by"):
+        lines.append(
+            f"Amended by dispute {summary['amended_by']}: recomputed without the voided "
+            "credits, same total"
+        )
     if summary.get("root"):
         lines.append(f"Merkle root: {code(summary['root'])}")
     lines.append(f"Audit hash: {code(audit_hash)}")

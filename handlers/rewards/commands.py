@@ -234,6 +234,8 @@ async def payouts(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         f"{policy.show(sum(r.amount for r in rows))} to {len(rows)} recipients",
         cards.pools_line(policy, result),
     ]
+    if summary.get("amended_by"):
+        lines.append(f"Amended by dispute {summary['amended_by']} (without the voided credits)")
     ordered = sorted(rows, key=lambda r: (-r.amount, r.recipient))
     for i, row in enumerate(ordered[:20], 1):
         parts = " + ".join(

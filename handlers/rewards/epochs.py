@@ -142,6 +142,52 @@ async def _owner_key(deps: Deps, community: CommunityRecord, owner: str) -> str 
     return f"m:{(await voter_of(deps, found)).id}"
 
 
+async def battle_inputs(
+    deps: Deps, community: CommunityRecord, revealed: set[int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The raters' and models' inputs from the ratings of the battles `revealed`."""
+    storage = deps.storage
+    policy: RewardsPolicy = deps.rewards.policy
+    rows, rated = await stored_rows(storage, community.id)
+    checks = rater_checks(rated, deps.arena.policy)
+    canonical = await storage.identity.canonical_map(community.id)
+    weights: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    epoch_rows = []
+    for row, rating in zip(rows, rated, strict=True):
+        if rating.battle_id not in revealed or not trusted(rating, deps.arena.policy):
+            continue  # leaked battles and too-fast ratings earn nothing
+        if counts_for_models(rating, deps.arena.policy):
+            epoch_rows.append(row)  # gold battles rate raters, not models
+        key = f"m:{canonical.get(rating.member_id, rating.member_id)}"
+        weights[key] += rating_weight(checks, rating.member_id)
+        counts[key] += 1
+    stats: dict[str, dict[str, Any]] = {}
+    if epoch_rows:
+        counts_bt = bt.collapse(
+            (r.model_a for r in epoch_rows),
+            (r.model_b for r in epoch_rows),
+            (r.winner for r in epoch_rows),
+        )
+        for s in bt.leaderboard(counts_bt, rounds=0, min_battles=0):
+            owner_named = deps.rewards.model_owners.get(s.model, "")
+            owner = await _owner_key(deps, community, owner_named) if owner_named else None
+            stats[s.model] = {
+                "owner": owner,
+                "owner_named": owner_named,
+                "battles": s.battles,
+                "score": s.win_rate * s.battles,
+                "rating": s.rating,
+            }
+    raters = {"weights": dict(sorted(weights.items())), "ratings": dict(sorted(counts.items()))}
+    models = {
+        "split": policy.model_split,
+        "min_battles": deps.arena.policy.min_battles,
+        "stats": dict(sorted(stats.items())),
+    }
+    return raters, models
+
+
 async def gather(
     deps: Deps, community: CommunityRecord, epoch: EpochRecord, *, closing: bool
 ) -> Gathered:
@@ -182,37 +228,9 @@ async def gather(
     last = await storage.rewards.latest_closed(community.id)
     after_time = last.closed_at if last and last.closed_at is not None else epoch.starts_at - 1e-6
     revealed = await storage.rewards.revealed_between(community.id, after_time, now)
-    rows, rated = await stored_rows(storage, community.id)
-    checks = rater_checks(rated, deps.arena.policy)
+    raters, models = await battle_inputs(deps, community, revealed)
+    stats: dict[str, dict[str, Any]] = models["stats"]
     canonical = await storage.identity.canonical_map(community.id)
-    weights: dict[str, float] = defaultdict(float)
-    counts: dict[str, int] = defaultdict(int)
-    epoch_rows = []
-    for row, rating in zip(rows, rated, strict=True):
-        if rating.battle_id not in revealed or not trusted(rating, deps.arena.policy):
-            continue  # leaked battles and too-fast ratings earn nothing
-        if counts_for_models(rating, deps.arena.policy):
-            epoch_rows.append(row)  # gold battles rate raters, not models
-        key = f"m:{canonical.get(rating.member_id, rating.member_id)}"
-        weights[key] += rating_weight(checks, rating.member_id)
-        counts[key] += 1
-    stats: dict[str, dict[str, Any]] = {}
-    if epoch_rows:
-        counts_bt = bt.collapse(
-            (r.model_a for r in epoch_rows),
-            (r.model_b for r in epoch_rows),
-            (r.winner for r in epoch_rows),
-        )
-        for s in bt.leaderboard(counts_bt, rounds=0, min_battles=0):
-            owner_named = deps.rewards.model_owners.get(s.model, "")
-            owner = await _owner_key(deps, community, owner_named) if owner_named else None
-            stats[s.model] = {
-                "owner": owner,
-                "owner_named": owner_named,
-                "battles": s.battles,
-                "score": s.win_rate * s.battles,
-                "rating": s.rating,
-            }
 
     # who can be paid: members with a linked wallet, and owners named by address
     payable: dict[str, str] = {}
@@ -236,18 +254,11 @@ async def gather(
         "min": str(policy.min_units),
         "hold_epochs": policy.hold_epochs,
         "contributors": contributors,
-        "raters": {
-            "weights": dict(sorted(weights.items())),
-            "ratings": dict(sorted(counts.items())),
-        },
-        "models": {
-            "split": policy.model_split,
-            "min_battles": deps.arena.policy.min_battles,
-            "stats": dict(sorted(stats.items())),
-        },
+        "raters": raters,
+        "models": models,
         "payable": dict(sorted(payable.items())),
     }
-    keys = set(payable) | set(weights) | {f"m:{m}" for m in after}
+    keys = set(payable) | set(raters["weights"]) | {f"m:{m}" for m in after}
     keys |= {m["owner"] for m in stats.values() if m["owner"]}
     return Gathered(inputs, close_id, await names_of(deps, keys))
 

@@ -112,6 +112,12 @@ async def export(
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
     epoch = await find_epoch(storage, community_id, number)
+    for dispute in await storage.disputes.on_target(epoch.community_id, f"epoch:{epoch.id}"):
+        if dispute.status != "closed":
+            raise ExportRefused(
+                f"epoch {number} is disputed ({dispute.ref}, {dispute.status}): "
+                "export it once the ruling is final"
+            )
     lines = await lines_of(storage, epoch)
     text = render(fmt, lines, policy, epoch)
     await storage.rewards.log_export(

@@ -393,6 +393,29 @@ class ContributionRepo:
         giver, receiver, kind, weight, at = (list(col) for col in zip(*rows, strict=True))
         return LedgerColumns(giver, receiver, kind, weight, at)
 
+    async def load_as_of(
+        self, community_id: int, at: float, without: frozenset[int] = frozenset()
+    ) -> LedgerColumns:
+        """The ledger as it stood at `at`, leaving out the credits `without`.
+
+        Counted credits given by then and not retracted by then (a credit withdrawn
+        later still counted at `at`); rows in `without` (e.g. voided by a dispute) are
+        left out whenever they were voided.
+        """
+        c = contributions.c
+        query = select(c.id, c.giver_id, c.receiver_id, c.kind, c.weight, c.at).where(
+            c.community_id == community_id,
+            c.counted.is_(True),
+            c.at <= at,
+            (c.retracted_at.is_(None)) | (c.retracted_at > at),
+        )
+        async with self.db.read() as conn:
+            rows = [r for r in (await conn.execute(query)).all() if int(r[0]) not in without]
+        if not rows:
+            return LedgerColumns([], [], [], [], [])
+        _, giver, receiver, kind, weight, when = (list(col) for col in zip(*rows, strict=True))
+        return LedgerColumns(giver, receiver, kind, weight, when)
+
     async def count(self, community_id: int | None = None, *, counted: bool | None = None) -> int:
         query = select(func.count()).select_from(contributions)
         if community_id is not None:
@@ -457,6 +480,15 @@ class ContributionRepo:
             for member_id, reason in rows:
                 found.setdefault(member_id, []).append(reason)
         return found
+
+    async def seeds_as_of(self, community_id: int, at: float) -> list[int]:
+        """Members marked as seeds by `at`."""
+        s = rep_seeds.c
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(s.member_id).where(s.community_id == community_id, s.since <= at)
+            )
+            return sorted({int(r[0]) for r in rows})
 
     async def touch(self, community_id: int) -> None:
         """Mark the community's snapshots stale (members' ages changed outside the ledger)."""

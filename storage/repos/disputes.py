@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +28,7 @@ from storage.schema import audit_log
 from storage.schema_arena import arena_battles
 from storage.schema_contributions import contributions, ledger_state
 from storage.schema_disputes import dispute_jurors, dispute_voids, disputes
+from storage.schema_rewards import rewards_allocations, rewards_epochs
 
 OPEN = "open"  # the jury (or council) is deciding
 RULED = "ruled"  # decided; may still be appealed, nothing applied yet
@@ -156,6 +157,8 @@ class Effects:
     void: tuple[int, ...] = ()  # contribution ids
     revote: NewProposal | None = None
     battle: int | None = None  # its ratings leave the leaderboard
+    # a reward epoch's amended allocation: {"epoch", "number", "inputs", "result", "summary"}
+    amend: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # logged as they are (battle, epoch)
 
 
@@ -661,11 +664,71 @@ class DisputeRepo:
             )
             applied["battle"] = effects.battle
             applied["battle_voided"] = changed.rowcount == 1
+        if effects.amend is not None:
+            applied |= await self._amend(conn, dispute, effects.amend, at)
         if effects.revote is not None:
             revote: ProposalRecord = await self.proposals.create_in(conn, effects.revote)
             applied["revote"] = revote.id
             applied["revote_number"] = revote.number
         return applied
+
+    async def _amend(
+        self, conn: AsyncConnection, dispute: DisputeRecord, amend: dict[str, Any], at: float
+    ) -> dict[str, Any]:
+        """Replace a closed epoch's allocation by the amended one, with its audit entry.
+
+        Skipped (and said so) when a later epoch has already settled one of its holds:
+        that epoch's logged inputs name the held amounts, which must not move.
+        """
+        a, e = rewards_allocations.c, rewards_epochs.c
+        epoch_id = int(amend["epoch"])
+        settled = await conn.scalar(
+            select(func.count())
+            .select_from(rewards_allocations)
+            .where(a.epoch_id == epoch_id, a.settled_in.is_not(None), a.settled_in != epoch_id)
+        )
+        if settled:
+            return {"epoch": epoch_id, "amended": False, "why": "its holds were settled"}
+        await conn.execute(delete(rewards_allocations).where(a.epoch_id == epoch_id))
+        rows = [
+            {
+                "epoch_id": epoch_id,
+                "recipient": key,
+                "member_id": int(key[2:]) if key.startswith("m:") else None,
+                "address": row["address"],
+                "amount": row["amount"],
+                "parts": dumps(row["parts"]),
+                "status": row["status"],
+                "settled_in": epoch_id if row["status"] == "returned" else None,
+            }
+            for key, row in amend["result"]["allocations"].items()
+        ]
+        if rows:
+            await conn.execute(rewards_allocations.insert(), rows)
+        [entry] = await self.audit.append(
+            conn,
+            [
+                NewEntry(
+                    "rewards.epoch.amended",
+                    f"epoch:{epoch_id}",
+                    {
+                        "epoch": epoch_id,
+                        "number": amend["number"],
+                        "dispute": dispute.id,
+                        "dispute_ref": dispute.ref,
+                        "inputs": amend["inputs"],
+                        "result": amend["result"],
+                    },
+                    dispute.community_id,
+                    at,
+                )
+            ],
+        )
+        summary = dict(amend["summary"]) | {"amended_hash": entry.hash}
+        await conn.execute(
+            update(rewards_epochs).where(e.id == epoch_id).values(summary=dumps(summary))
+        )
+        return {"epoch": epoch_id, "amended": True, "amended_hash": entry.hash}
 
     async def _settle_bond(self, conn: AsyncConnection, dispute: DisputeRecord, at: float) -> str:
         """Upheld: the bond's credit is retracted (returned); rejected: it stays (lost)."""

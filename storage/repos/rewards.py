@@ -504,16 +504,23 @@ class RewardsRepo:
         return int(found or 0)
 
     # ----- what an epoch needs from the arena ------------------------------------------
-    async def revealed_between(self, community_id: int, after: float, until: float) -> set[int]:
+    async def revealed_between(
+        self,
+        community_id: int,
+        after: float,
+        until: float,
+        statuses: tuple[str, ...] = ("revealed",),
+    ) -> set[int]:
         """Battles of the community revealed in (after, until]: their ratings are this
-        epoch's (a rating counts in the epoch its battle was revealed, once)."""
+        epoch's (a rating counts in the epoch its battle was revealed, once). `statuses`
+        with "voided": also those a dispute has since taken off the board."""
         b = arena_battles.c
         async with self.db.read() as conn:
             rows = await conn.execute(
                 select(b.id).where(
                     and_(
                         b.community_id == community_id,
-                        b.status == "revealed",
+                        b.status.in_(statuses),
                         b.revealed_at > after,
                         b.revealed_at <= until,
                     )

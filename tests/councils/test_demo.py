@@ -3,6 +3,7 @@ election, seats the winners and vetoes a treasury proposal; its audit verifies."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ async def test_the_demo_elects_and_seats_a_council(
     assert "2 council seats matched to their election" in out
     # the same run plays a credit dispute from opening to ruling (tests/disputes covers it)
     assert "Decided by a jury of 3 drawn by reputation" in out
+    notices = [line for line in out.splitlines() if "you are drawn as a juror for d" in line]
+    assert len(notices) >= 3  # each juror told privately, not in the chat
+    assert all(re.search(r"govbot → (\S+) \(private\): \1, you are drawn", n) for n in notices)
     assert "Dispute d1 is ruled upheld (2 uphold, 1 reject)" in out
     assert "Dispute d1 is final (2 uphold, 1 reject): Upheld: 1 credit voided by dispute d1" in out
     assert "1 credit (2.0) voided by dispute d1" in out

@@ -11,6 +11,7 @@ from typing import Any
 from handlers.audit.verify import verify
 from handlers.core.ports import ManualClock
 from tests.disputes.helpers import HOUR
+from tests.harness.both_env import both_env
 from tests.harness.discord_env import discord_buttons, discord_env, discord_text
 from tests.harness.fakes.telegram_api import FakeTelegramAPI
 from tests.harness.telegram_env import ALICE, BOB, CAROL, DAVE, GROUP, telegram_env, text_of
@@ -126,3 +127,73 @@ async def test_a_credit_dispute_on_discord(tmp_path: Path) -> None:
         _, shown = await dc.ask("dispute", dc.user("eve"), text="d1")
         assert "Rejected: the target stands" in discord_text(shown)
         assert (await verify(dc.core.storage)).ok
+
+
+async def test_one_credit_dispute_across_telegram_and_discord(
+    tmp_path: Path, tg_fake: FakeTelegramAPI
+) -> None:
+    """Opened on Telegram, jurors on both platforms (each told in a DM there), the ruling
+    announced in the community's Telegram group and Discord channel alike."""
+    clock = ManualClock(1_800_000_000.0)
+    tg_fake.members[(GROUP, ALICE)] = "administrator"
+    tg_fake.add_user(ERIN, "Erin", "erin")
+    async with both_env(tmp_path, tg_fake, clock=clock, disputes=SETTINGS) as both:
+        core, tg, dc = both.core, both.telegram, both.discord
+        for user in (BOB, CAROL, DAVE, ERIN):
+            await tg.say(GROUP, user, "/rep")
+        for name in ("eve", "fay"):
+            await dc.ask("rep", dc.user(name))
+        # exactly three members besides the parties have reputation: all three sit
+        for name in ("Bob", "Erin", "eve", "fay"):
+            granted = await tg.say(GROUP, ALICE, f"/credit {name} 3 good work")
+            assert "Granted 3 points" in text_of(granted)
+        assert "Praised Bob" in text_of(await tg.say(GROUP, CAROL, "/praise Bob thanks"))
+        rep = text_of(await tg.say(GROUP, BOB, "/rep"))
+        credit = rep.split("credit:")[1].split(" ")[0]
+        start = len(dc.fake.calls)
+        card = await tg.say(GROUP, DAVE, f"/dispute credit:{credit} Carol is Bob's other account")
+        assert "Dispute d1" in text_of(card)
+        channel = rf"/channels/{dc.fake.channel_id}/messages"
+        await dc.fake.wait_for(  # the card is copied to the Discord side of the community
+            "POST", channel, since=start, where=lambda c: "Dispute d1" in discord_text(c)
+        )
+        [tg_notice] = await tg_fake.wait_for(
+            "sendMessage", chat_id=ERIN, where=says("you are drawn as a juror for dispute d1")
+        )
+        await dc.fake.wait_for("POST", r"/users/@me/channels", since=start, count=2)
+        keyboard = tg_notice.params["reply_markup"]["inline_keyboard"]
+        query = tg_fake.press(
+            ERIN, ERIN, tg_notice.result["message_id"], keyboard[0][0]["callback_data"]
+        )
+        [answer] = await tg_fake.wait_for("answerCallbackQuery", callback_query_id=query)
+        assert "Your vote on dispute d1 is in: uphold" in answer.params["text"]
+        dms = [
+            m
+            for m in dc.fake.messages.values()
+            if any("dispute_vote" in b.get("custom_id", "") for b in discord_buttons(m))
+        ]
+        assert len(dms) == 2
+        for name, dm in zip(("eve", "fay"), dms, strict=True):
+            del dm  # each juror presses the Uphold button of a notice like theirs
+            payload = dc.fake.button(dc.user(name), dms[0], discord_buttons(dms[0])[0]["custom_id"])
+            await dc.fake.send_interaction(payload)
+            [pressed] = await dc.followups(payload["token"])
+            assert "Your vote on dispute d1 is in: uphold" in discord_text(pressed)
+        start = len(dc.fake.calls)
+        clock.advance(48 * HOUR)
+        await core.close_due()
+        await tg_fake.wait_for(
+            "sendMessage", chat_id=GROUP, where=says("is ruled upheld (3 uphold")
+        )
+        await dc.fake.wait_for(
+            "POST", channel, since=start, where=lambda c: "is ruled upheld" in discord_text(c)
+        )
+        clock.advance(24 * HOUR)
+        await core.close_due()
+        await tg_fake.wait_for("sendMessage", chat_id=GROUP, where=says("voided by dispute d1"))
+        await dc.fake.wait_for(
+            "POST", channel, since=start, where=lambda c: "voided by dispute d1" in discord_text(c)
+        )
+        _, rep_on_discord = await dc.ask("dispute", dc.user("eve"), text="d1")
+        assert "Final (3 uphold, 0 reject)" in discord_text(rep_on_discord)
+        assert (await verify(core.storage)).ok

@@ -173,9 +173,9 @@ async def test_one_credit_dispute_across_telegram_and_discord(
             if any("dispute_vote" in b.get("custom_id", "") for b in discord_buttons(m))
         ]
         assert len(dms) == 2
-        for name, dm in zip(("eve", "fay"), dms, strict=True):
-            del dm  # each juror presses the Uphold button of a notice like theirs
-            payload = dc.fake.button(dc.user(name), dms[0], discord_buttons(dms[0])[0]["custom_id"])
+        uphold = discord_buttons(dms[0])[0]["custom_id"]  # the press names the juror
+        for name in ("eve", "fay"):
+            payload = dc.fake.button(dc.user(name), dms[0], uphold)
             await dc.fake.send_interaction(payload)
             [pressed] = await dc.followups(payload["token"])
             assert "Your vote on dispute d1 is in: uphold" in discord_text(pressed)

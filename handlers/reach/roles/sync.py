@@ -181,7 +181,8 @@ async def _telegram(
     if deps.roles.checks.telegram_unqualified == "warn":
         if current.state == "warned":
             return []
-        await _record(deps, rule, member, chat, "warned", _reason(why, verdict))
+        if not await _record(deps, rule, member, chat, "warned", _reason(why, verdict)):
+            return []  # another process warned them first: one message
         text = (
             f"You no longer meet the rule of the group {bold(rule.name)} ({reasons}). "
             + qualify_hint(deps, rule)

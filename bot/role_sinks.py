@@ -7,10 +7,29 @@ is used; with no such adapter connected it answers "unavailable" and nothing cha
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from handlers.reach.roles.ports import NOT_FOUND, UNAVAILABLE, RoleResult, RoleSink
+from handlers.core.types import Reply, Where
+from handlers.reach.roles.ports import DONE, NOT_FOUND, UNAVAILABLE, RoleResult, RoleSink
+
+log = logging.getLogger(__name__)
+
+
+class PlatformRoles(Protocol):
+    """What each platform's role module implements; DMs (`tell`) go through the
+    adapter's delivery instead, so they are the same for every platform."""
+
+    async def grant(self, space_id: str, user_id: str, role_id: str) -> RoleResult: ...
+
+    async def revoke(self, space_id: str, user_id: str, role_id: str) -> RoleResult: ...
+
+    async def approve(self, chat_id: str, user_id: str) -> RoleResult: ...
+
+    async def decline(self, chat_id: str, user_id: str) -> RoleResult: ...
+
+    async def remove(self, chat_id: str, user_id: str) -> RoleResult: ...
 
 
 class PlatformSink:
@@ -20,7 +39,7 @@ class PlatformSink:
         self.platform = platform
         self.adapters = adapters
 
-    def _sink(self) -> RoleSink | None:
+    def _sink(self) -> PlatformRoles | None:
         adapter = self.adapters.get(self.platform)
         if adapter is None:
             return None
@@ -58,6 +77,19 @@ class PlatformSink:
 
     async def remove(self, chat_id: str, user_id: str) -> RoleResult:
         return await self._call("remove", chat_id, user_id)
+
+    async def tell(self, user_id: str, text: str) -> RoleResult:
+        """A DM through the adapter's own delivery, as private reminders are sent."""
+        adapter = self.adapters.get(self.platform)
+        if adapter is None:
+            return RoleResult(UNAVAILABLE, f"{self.platform} is not connected")
+        where = Where(self.platform, "", user_id, is_private=True)
+        try:
+            await adapter.deliver(Reply(text, where=where))
+        except Exception as error:  # DMs closed, the platform down: the change stands
+            log.info("role notice not delivered platform=%s: %s", self.platform, error)
+            return RoleResult(UNAVAILABLE, str(error))
+        return RoleResult(DONE)
 
 
 def platform_sinks(adapters: Mapping[str, Any]) -> dict[str, RoleSink]:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from handlers.core.deps import Deps
+from handlers.core.events import CouncilSeatsChanged
 from handlers.core.types import Reply
 from handlers.councils.announce import post_notices
 from handlers.councils.elections import (
@@ -53,14 +54,15 @@ async def run_councils(deps: Deps) -> list[Reply]:
     seats: dict[int, list[SeatRecord]] = defaultdict(list)
     for seat in await storage.open_seats():
         seats[seat.council_id].append(seat)
+    said: list[Reply] = []  # what listeners answer to seats changing (roles that follow)
     for council in await storage.every():
         try:
-            await advance(deps, council, elections[council.id], seats[council.id], now)
+            said.extend(await advance(deps, council, elections[council.id], seats[council.id], now))
         except Exception:  # one council's trouble must not stall the others
             log.exception("council job failed council=%s", council.id)
     await settle_motions(deps, now)
     await catch_up_vetoes(deps, now)
-    return await post_notices(deps)
+    return said + await post_notices(deps)
 
 
 async def advance(
@@ -69,11 +71,10 @@ async def advance(
     elections: list[ElectionRecord],
     open_seats: list[SeatRecord],
     now: float,
-) -> None:
+) -> list[Reply]:
     storage = deps.storage.councils
     due = [s for s in open_seats if s.term_end <= now]
-    if due:
-        await end_terms(deps, council, due, now)
+    said = await end_terms(deps, council, due, now) if due else []
     changed = False
     for election in elections:
         if election.status == "nominating" and (election.nomination_closes or 0) <= now:
@@ -96,16 +97,24 @@ async def advance(
     if changed:
         elections = await storage.elections(council.id)
     await open_next(deps, council, elections, now)
+    return said
 
 
-async def end_terms(deps: Deps, council: CouncilRecord, due: list[SeatRecord], now: float) -> None:
+async def end_terms(
+    deps: Deps, council: CouncilRecord, due: list[SeatRecord], now: float
+) -> list[Reply]:
+    """End the terms that ran out; tell the listeners the seats changed, as seating and
+    recall do, so what follows a seat (a `council:<name>` role) moves now."""
     known = await deps.storage.members.names({s.member_id for s in due})
 
     def notices(ended: list[SeatRecord]) -> list[Notice]:
         who = ", ".join(known.get(s.member_id, f"member {s.member_id}") for s in ended)
         return [Notice("text", f"Council {council.name}: the term of {who} has ended.")]
 
-    await deps.storage.councils.end_terms(council.id, now, notices)
+    ended = await deps.storage.councils.end_terms(council.id, now, notices)
+    if not ended:
+        return []
+    return await deps.events.publish(deps, CouncilSeatsChanged(council.community_id, council.id))
 
 
 async def open_next(

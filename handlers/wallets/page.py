@@ -75,7 +75,7 @@ async def verify_from_page(
         signature=signature,
         now=now,
     )
-    # Roles that follow a wallet move now; they say nothing in the chat on platforms.
+    # Roles that follow a wallet move now; the roles feature tells the member by DM.
     await deps.events.publish(deps, WalletLinked(pending.member, verified.address))
     return pending.member, verified
 

@@ -74,4 +74,4 @@ class DiscordRoles:
             return RoleResult(NOT_FOUND, f"member {user_id} is not on {guild.name}")
         except (discord.HTTPException, OSError) as error:
             return RoleResult(UNAVAILABLE, f"Discord did not answer: {error}")
-        return RoleResult(DONE)
+        return RoleResult(DONE, guild.name)  # the server's name, for the member's notice

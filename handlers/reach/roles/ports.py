@@ -42,3 +42,11 @@ class RoleSink(Protocol):
     async def remove(self, chat_id: str, user_id: str) -> RoleResult:
         """Take a member out of a group without banning them for good."""
         ...
+
+    async def tell(self, user_id: str, text: str) -> RoleResult:
+        """A private message to the member about a change to their role.
+
+        Sent by the sink rather than returned as a reply because several paths that move
+        roles do not route listener replies (the signing page, a council seated when a
+        proposal closes), and a member should hear of the change whichever moved it."""
+        ...

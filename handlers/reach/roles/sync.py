@@ -4,10 +4,11 @@ For each rule that applies on the member's platform the member's facts are read 
 rule judged (evaluate.py); only a definite answer that differs from what the bot last
 did (storage `role_states`) calls the platform, so re-checks are cheap and quiet.
 
-* Discord: add or remove `discord_role_id` in the member's guild.
+* Discord: add or remove `discord_role_id` in the member's guild, and tell the member
+  by DM what changed and why.
 * Telegram (a gated group): members the bot admitted who no longer qualify are warned
-  by DM, or removed, per `role_checks.telegram_unqualified`; admission itself is the
-  join-request listener (listeners.py).
+  by DM, or removed (and told), per `role_checks.telegram_unqualified`; admission
+  itself is the join-request listener (listeners.py).
 * Console: no platform roles; the change is shown as a line in the chat.
 
 A refusal the operator must fix (no Manage Roles, a role above the bot's) is logged
@@ -113,9 +114,27 @@ async def _discord(
         return []
     deps.roles.problems.pop(rule.name, None)
     state = "granted" if verdict.holds else "revoked"
-    await _record(deps, rule, member, role_id, state, _reason(why, verdict))
+    reason = _reason(why, verdict)
+    if not await _record(deps, rule, member, role_id, state, reason):
+        return []
     log.info("role %s %s member=%s (%s)", rule.name, state, member.id, why)
+    server = result.detail or "the server"
+    if verdict.holds:
+        text = f"🎖 You now hold the role {bold(rule.name)} on {server} ({reason})."
+    else:
+        text = (
+            f"You no longer hold the role {bold(rule.name)} on {server} ({reason}). "
+            "See /roles for what it needs."
+        )
+    await tell(deps, member, text)
     return []
+
+
+async def tell(deps: Deps, member: MemberRecord, text: str) -> None:
+    """A DM to the member about their role, whatever moved it (see RoleSink.tell)."""
+    sink = deps.roles.sinks.get(member.platform)
+    if sink is not None:
+        await sink.tell(member.user_id, text)
 
 
 async def _console(
@@ -154,7 +173,6 @@ async def _telegram(
     if current is None or current.state not in ("approved", "warned") or verdict.holds is None:
         return []
     chat = str(rule.telegram_chat_id)
-    dm = Where("telegram", "", member.user_id, is_private=True)
     if verdict.holds:
         if current.state == "warned":  # qualifies again: nothing to tell
             await _record(deps, rule, member, chat, "approved", _reason(why, verdict))
@@ -163,12 +181,14 @@ async def _telegram(
     if deps.roles.checks.telegram_unqualified == "warn":
         if current.state == "warned":
             return []
-        await _record(deps, rule, member, chat, "warned", _reason(why, verdict))
+        if not await _record(deps, rule, member, chat, "warned", _reason(why, verdict)):
+            return []  # another process warned them first: one message
         text = (
             f"You no longer meet the rule of the group {bold(rule.name)} ({reasons}). "
             + qualify_hint(deps, rule)
         )
-        return [Reply(text, where=dm)]
+        await tell(deps, member, text)
+        return []
     sink = deps.roles.sinks.get("telegram")
     if sink is None:
         return []
@@ -182,7 +202,8 @@ async def _telegram(
         f"You were removed from the group {bold(rule.name)}: you no longer meet its rule "
         f"({reasons}). You may ask to join again once you do. " + qualify_hint(deps, rule)
     )
-    return [Reply(text, where=dm)]
+    await tell(deps, member, text)
+    return []
 
 
 _BY_PLATFORM = {"discord": _discord, "telegram": _telegram, "console": _console}

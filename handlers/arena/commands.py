@@ -9,7 +9,7 @@ from typing import Any
 from handlers.arena import bt, categories, hygiene
 from handlers.arena.battles import CHOICE_LABELS, WINNER_OF_CHOICE, redact, split
 from handlers.arena.board import board_chart, board_text
-from handlers.arena.fair import board_note, rater_checks, stored_board
+from handlers.arena.fair import board_note, left_out_note, rater_checks, stored_board
 from handlers.arena.fair import in_time as _in_time
 from handlers.arena.pairing import choose_pair
 from handlers.arena.ports import ModelError, TextModel
@@ -396,6 +396,8 @@ async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         ]
     standings = board.standings
     if not standings:
+        if left := left_out_note(board):  # ratings exist, none of them counts
+            return [Reply(f"No counted arena battles yet. {left}")]
         return [Reply("No revealed arena battles yet. Start one with /arena <prompt>.")]
     suffix = f"-{category}" if category else ""
     path = deps.charts_dir / f"arena-leaderboard-{community.id}{suffix}.png"

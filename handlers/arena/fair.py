@@ -209,6 +209,13 @@ def board_note(board: FairBoard) -> str:
         parts.append(f"Style-controlled (effects on the log-odds, per sd: {effects}).")
     else:
         parts.append("Not style-controlled.")
+    if left := left_out_note(board):
+        parts.append(left)
+    return " ".join(parts)
+
+
+def left_out_note(board: FairBoard) -> str:
+    """The "Left out: …" sentence: battles naming a model, ratings under the floor."""
     left = []
     if board.leaked:
         left.append(f"{board.leaked} battle{'s' if board.leaked != 1 else ''} naming a model")
@@ -216,6 +223,4 @@ def board_note(board: FairBoard) -> str:
         left.append(
             f"{board.too_fast} rating{'s' if board.too_fast != 1 else ''} faster than reading"
         )
-    if left:
-        parts.append("Left out: " + "; ".join(left) + ".")
-    return " ".join(parts)
+    return "Left out: " + "; ".join(left) + "." if left else ""

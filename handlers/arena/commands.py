@@ -193,7 +193,12 @@ async def _next_queued(deps: Deps) -> QueuedPair | None:
 
 
 async def _model_categories(deps: Deps, prompt: str) -> list[str]:
-    """Categories the configured classifying model names (setting; none if it fails)."""
+    """Categories the configured classifying model names (setting `category_model`).
+
+    Best effort: a failure, a timeout (the model's own `timeout`) or an answer naming no
+    configured category leaves the battle to the given, imported and table categories;
+    it never stops the battle.
+    """
     name = deps.arena.policy.category_model
     model = deps.arena.models.get(name) if name else None
     if model is None:
@@ -204,6 +209,9 @@ async def _model_categories(deps: Deps, prompt: str) -> list[str]:
         )
     except ModelError as error:
         log.warning("arena category model failed model=%s error=%s", name, error)
+        return []
+    except Exception as error:  # a provider bug must not cost the battle
+        log.error("arena category model failed model=%s error=%r", name, error)
         return []
     return categories.from_model_reply(reply, deps.arena.policy.categories)
 

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.arena import bt, categories, hygiene
 from handlers.arena.battles import CHOICE_LABELS, WINNER_OF_CHOICE, redact, split
 from handlers.arena.board import board_chart, board_text
-from handlers.arena.fair import board_note, left_out_note, rater_checks, stored_board
+from handlers.arena.fair import board_note, fit_board, left_out_note, rater_checks
 from handlers.arena.fair import in_time as _in_time
 from handlers.arena.pairing import choose_pair
 from handlers.arena.ports import ModelError, TextModel
@@ -391,9 +391,8 @@ async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     policy = deps.arena.policy
     style, category = board_options(args.get("options") or "", policy.categories)
     community = await ctx.community()
-    board = await stored_board(
-        deps.storage, community.id, policy, style_requested=style, category=category
-    )
+    rated = await deps.storage.arena.rated(community.id)
+    board = fit_board(rated, policy, style_requested=style, category=category)
     if board.too_few:
         return [
             Reply(

@@ -24,7 +24,6 @@ from handlers.arena import bt, hygiene, style, style_fit
 from handlers.arena.battles import CHOICE_OF_WINNER, WINNER_OF_CHOICE, BattleRow, counts_of
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.raters import RaterCheck, Vote, check_raters
-from storage import Storage
 from storage.repos.arena import RatedBattle
 
 
@@ -151,31 +150,6 @@ def fit_board(
         category_battles,
         False,
         coefficients,
-    )
-
-
-async def stored_board(
-    storage: Storage,
-    community_id: int | None,
-    policy: ArenaPolicy,
-    *,
-    style_requested: bool | None = None,
-    category: str | None = None,
-    rounds: int | None = None,
-    min_battles: int | None = None,
-    seed: int | None = 0,
-    anchor: tuple[str, float] | None = None,
-) -> FairBoard:
-    rated = await storage.arena.rated(community_id)
-    return fit_board(
-        rated,
-        policy,
-        style_requested=style_requested,
-        category=category,
-        rounds=rounds,
-        min_battles=min_battles,
-        seed=seed,
-        anchor=anchor,
     )
 
 

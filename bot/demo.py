@@ -83,6 +83,7 @@ Thanks everyone, results below.
 /close 5
 /close 6
 /arena Explain recursion to a child
+~wait 1m the raters read both answers
 /as alice
 /press 95 1
 /as bob
@@ -241,15 +242,17 @@ async def _cards_named(core: Core, line: str) -> str:
 
 
 async def play(core: Core, console: ConsoleAdapter, clock: ManualClock, script: str) -> None:
-    """Each line as typed in the console; `~wait <hours> <why>` lets time pass and
-    `~card<N>` names proposal N's card (so a line can reply to it)."""
+    """Each line as typed in the console; `~wait <hours> <why>` (or `<N>m`, minutes)
+    lets time pass and `~card<N>` names proposal N's card (so a line can reply to it)."""
     for line in script.splitlines():
         line = await _cards_named(core, line)
         if line.startswith("~wait "):
-            _, hours, *why = line.split()
-            clock.advance(float(hours) * 3600)
-            unit = "hour" if float(hours) == 1 else "hours"
-            print(f"  … {hours} {unit} later: {' '.join(why)}", flush=True)
+            _, amount, *why = line.split()
+            minutes = amount.endswith("m")
+            number = amount.removesuffix("m")
+            clock.advance(float(number) * (60 if minutes else 3600))
+            unit = ("minute" if minutes else "hour") + ("" if float(number) == 1 else "s")
+            print(f"  … {number} {unit} later: {' '.join(why)}", flush=True)
             await core.close_due()  # the scheduled jobs, as `govbot run` runs them
             continue
         await console.handle_line(line)

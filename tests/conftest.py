@@ -28,6 +28,8 @@ pytest_plugins = ("tests.harness.fixtures",)
 
 _db_numbers = itertools.count(1)
 
+READING_FLOOR_ENV = "GOVBOT_ARENA__READING_CHARS_PER_SECOND"
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,6 +40,10 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Votes need a linked wallet by default; tests of other features vote without one
     # (a test opts in with load_settings(voting={"require_wallet": True})).
     monkeypatch.setenv("GOVBOT_VOTING__REQUIRE_WALLET", "false")
+    # Arena ratings under the reading-time floor do not count by default; tests press
+    # at one ManualClock instant, so the floor is off unless a test turns it on (the
+    # hygiene tests set reading_chars_per_second on the policy).
+    monkeypatch.setenv(READING_FLOOR_ENV, "0")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, SecretStr
 import bot.settings as settings_module
 from bot.__main__ import main
 from bot.settings import DEFAULT_CONFIG, Settings, SettingsError, load_settings
+from tests.conftest import READING_FLOOR_ENV
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -60,6 +61,7 @@ def no_default_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults(no_default_file: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOVBOT_VOTING__REQUIRE_WALLET", raising=False)  # set by conftest
+    monkeypatch.delenv(READING_FLOOR_ENV, raising=False)  # likewise
     s = load_settings()
     assert s.database_url == "sqlite:///govbot.db"
     assert s.sqlite_synchronous == "FULL" and s.log_level == "INFO" and s.log_format == "text"
@@ -74,6 +76,8 @@ def test_defaults(no_default_file: None, monkeypatch: pytest.MonkeyPatch) -> Non
     assert s.telegram.token is None and s.discord.token is None
     assert s.telegram.api_base_url == "https://api.telegram.org/bot"
     assert s.policy.voting == s.voting and s.policy.proposals == s.proposals
+    # arena ratings faster than skimming both answers do not count
+    assert (s.arena.reading_chars_per_second, s.arena.reading_floor_max_seconds) == (40.0, 30.0)
 
 
 @pytest.mark.skipif(not DEFAULT_CONFIG.exists(), reason="config/govbot.toml not written yet")

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.ports import ModelError, TextModel
@@ -65,6 +65,17 @@ class ArenaSettings(ArenaPolicy):
 
     models: list[ModelConfig] = Field(default_factory=_default_models)
     offline_file: Path = OFFLINE_FILE
+
+    @model_validator(mode="after")
+    def _category_model_is_configured(self) -> ArenaSettings:
+        # a misspelt name would silently leave every battle to the regex table
+        names = [m.name for m in self.models]
+        if self.category_model and self.category_model not in names:
+            raise ValueError(
+                f"category_model {self.category_model!r} is not one of the configured "
+                f"models ({', '.join(names) or 'none'})"
+            )
+        return self
 
     def policy(self) -> ArenaPolicy:
         return ArenaPolicy(**{k: getattr(self, k) for k in ArenaPolicy.model_fields})

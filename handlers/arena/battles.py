@@ -1,13 +1,13 @@
-"""Battle logic that needs no database: redaction, splits, rater quality, battle rows.
+"""Battle logic that needs no database: redaction, splits, majorities, battle rows.
 
-Kept pure so the rules (what is hidden, what counts as the majority, how a rater is
-weighed) are tested directly and used the same way by the chat, the CLI and export.
+Kept pure so the rules (what is hidden, what counts as the majority, how battles
+are read) are tested directly and used the same way by the chat, the CLI and export.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,59 +57,6 @@ def majority(choices: Sequence[str]) -> str | None:
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
     return ranked[0][0]
-
-
-@dataclass(frozen=True)
-class RaterQuality:
-    """How a rater's ratings compare with everyone else's on the same battles.
-
-    `agreement`: share of their ratings equal to the other raters' majority (battles
-    without one are skipped), smoothed towards ½ with one pseudo-agreement and one
-    pseudo-disagreement so a single lucky rating is not "100%". `a_share`: share of A
-    among their decisive (A or B) picks — ½ is unbiased; sides are random, so a rater
-    who nearly always presses A is not reading the outputs.
-    """
-
-    member_id: int
-    ratings: int
-    compared: int
-    agreement: float
-    a_share: float | None
-
-    @property
-    def weight(self) -> float:
-        """A rating's weight: agreement scaled down by position bias, floored at 0.1."""
-        bias = 0.0 if self.a_share is None else abs(2.0 * self.a_share - 1.0)
-        return max(0.1, min(1.0, 2.0 * self.agreement * (1.0 - 0.5 * bias)))
-
-
-def rater_quality(battles: dict[int, list[tuple[int, str]]]) -> dict[int, RaterQuality]:
-    """Quality of every rater from {battle: [(member, choice), …]} of revealed battles."""
-    agree: dict[int, int] = defaultdict(int)
-    compared: dict[int, int] = defaultdict(int)
-    total: dict[int, int] = defaultdict(int)
-    a_picks: dict[int, int] = defaultdict(int)
-    decisive: dict[int, int] = defaultdict(int)
-    for ratings in battles.values():
-        for member, choice in ratings:
-            total[member] += 1
-            if choice in ("a", "b"):
-                decisive[member] += 1
-                a_picks[member] += choice == "a"
-            others = majority([c for m, c in ratings if m != member])
-            if others is not None:
-                compared[member] += 1
-                agree[member] += choice == others
-    return {
-        m: RaterQuality(
-            m,
-            total[m],
-            compared[m],
-            (agree[m] + 1.0) / (compared[m] + 2.0),
-            a_picks[m] / decisive[m] if decisive[m] else None,
-        )
-        for m in total
-    }
 
 
 @dataclass(frozen=True)

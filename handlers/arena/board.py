@@ -1,9 +1,8 @@
-"""The leaderboard from stored ratings, its text and its chart (used by chat and CLI)."""
+"""Stored ratings as battle rows, and the leaderboard's text and chart (chat, CLI, web)."""
 
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
 from pathlib import Path
 
 import matplotlib
@@ -13,13 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from handlers.arena import bt
-from handlers.arena.battles import (
-    WINNER_OF_CHOICE,
-    BattleRow,
-    RaterQuality,
-    counts_of,
-    rater_quality,
-)
+from handlers.arena.battles import WINNER_OF_CHOICE, BattleRow
 from storage import Storage
 from storage.repos.arena import RatedBattle
 
@@ -43,33 +36,6 @@ async def stored_rows(
         for r in rated
     ]
     return rows, rated
-
-
-def qualities(rated: list[RatedBattle]) -> dict[int, RaterQuality]:
-    by_battle: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for r in rated:
-        by_battle[r.battle_id].append((r.member_id, r.choice))
-    return rater_quality(by_battle)
-
-
-async def stored_leaderboard(
-    storage: Storage,
-    community_id: int | None,
-    *,
-    rounds: int,
-    min_battles: int,
-    weighted: bool,
-    seed: int | None = 0,
-) -> list[bt.Standing]:
-    """The leaderboard of one community (or all) from revealed battles."""
-    rows, rated = await stored_rows(storage, community_id)
-    weights = None
-    if weighted and rated:
-        quality = qualities(rated)
-        weights = [quality[r.member_id].weight for r in rated]
-    return bt.leaderboard(
-        counts_of(rows, weights), rounds=rounds, min_battles=min_battles, seed=seed
-    )
 
 
 def board_text(standings: list[bt.Standing], *, title: str = "Arena leaderboard") -> str:

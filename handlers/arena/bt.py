@@ -36,7 +36,7 @@ intervals) for numbers comparable with its leaderboards.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -383,24 +383,38 @@ def _chord(
     offsets = (np.arange(rounds) * n)[:, None]
     flat_a = (offsets + a[None, :]).ravel()
     flat_b = (offsets + b[None, :]).ravel()
-    x = np.tile(base, (rounds, 1))
-    settled = False
-    for _ in range(max_iter):
+
+    def step(x: Floats) -> Floats:
         resid = score - total * expit(x[:, a] - x[:, b])
         grad = (
             np.bincount(flat_b, resid.ravel(), rounds * n)
             - np.bincount(flat_a, resid.ravel(), rounds * n)
         ).reshape(rounds, n) + l2 * x
-        step = grad @ inverse
-        x = x - step
-        if not np.all(np.isfinite(x)):
-            break
-        if np.max(np.abs(step)) < tol:
-            settled = True
-            break
-    if settled:
-        return x
+        return np.asarray(grad @ inverse)
+
+    settled = chord_steps(np.tile(base, (rounds, 1)), step, tol=tol, max_iter=max_iter)
+    if settled is not None:
+        return settled
     return _newton(np.tile(base, (rounds, 1)), a, b, score, total, l2, tol=tol)
+
+
+def chord_steps(
+    start: Floats, step: Callable[[Floats], Floats], *, tol: float, max_iter: int
+) -> Floats | None:
+    """Iterate x ← x − step(x) (a Newton step with a fixed Hessian inverse) from `start`.
+
+    The point once every step component is below `tol`; None when it diverges or has
+    not settled after `max_iter` steps, so the caller can fall back to full Newton.
+    """
+    x = start
+    for _ in range(max_iter):
+        delta = step(x)
+        x = x - delta
+        if not np.all(np.isfinite(x)):
+            return None
+        if np.max(np.abs(delta)) < tol:
+            return x
+    return None
 
 
 def to_ratings(

@@ -49,10 +49,26 @@ def assign(
     return tuple(sorted(set(given) | set(imported) | set(matched(prompt, table))))
 
 
+REPLY_CHARS = 400
+"""Only the start of a classifying model's reply is read (it was asked for a few names)."""
+_ITEM_SEPARATORS = re.compile(r"[,;\n|/]+|\band\b")
+_ITEM_TRIM = re.compile(r"^[\s\"'`*\-•.:]+|[\s\"'`*\-•.:]+$")
+
+
 def from_model_reply(reply: str, table: Mapping[str, Sequence[str]]) -> list[str]:
-    """Category names a classifying model's reply mentions (only names in the table)."""
-    words = set(re.findall(r"[a-z][a-z0-9_]*", reply.lower()))
-    return sorted(name for name in table if name in words)
+    """The table's categories a classifying model's reply lists.
+
+    The reply is untrusted text (the prompt it classified is anyone's): it is read as a
+    list of items ("coding, math", "- Creative writing"), and an item counts only when it
+    is exactly one of the configured names (spaces and hyphens read as `_`); anything
+    else — an unknown category, a sentence, "none" — adds nothing.
+    """
+    found = set()
+    for item in _ITEM_SEPARATORS.split(reply[:REPLY_CHARS].lower()):
+        name = re.sub(r"[\s-]+", "_", _ITEM_TRIM.sub("", item))
+        if name in table:
+            found.add(name)
+    return sorted(found)
 
 
 def classify_prompt(prompt: str, table: Mapping[str, Sequence[str]]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.arena import bt, categories, hygiene
 from handlers.arena.battles import CHOICE_LABELS, WINNER_OF_CHOICE, redact, split
 from handlers.arena.board import board_chart, board_text
-from handlers.arena.fair import board_note, rater_checks, stored_board
+from handlers.arena.fair import board_note, fit_board, left_out_note, rater_checks
 from handlers.arena.fair import in_time as _in_time
 from handlers.arena.pairing import choose_pair
 from handlers.arena.ports import ModelError, TextModel
@@ -193,7 +193,12 @@ async def _next_queued(deps: Deps) -> QueuedPair | None:
 
 
 async def _model_categories(deps: Deps, prompt: str) -> list[str]:
-    """Categories the configured classifying model names (setting; none if it fails)."""
+    """Categories the configured classifying model names (setting `category_model`).
+
+    Best effort: a failure, a timeout (the model's own `timeout`) or an answer naming no
+    configured category leaves the battle to the given, imported and table categories;
+    it never stops the battle.
+    """
     name = deps.arena.policy.category_model
     model = deps.arena.models.get(name) if name else None
     if model is None:
@@ -204,6 +209,9 @@ async def _model_categories(deps: Deps, prompt: str) -> list[str]:
         )
     except ModelError as error:
         log.warning("arena category model failed model=%s error=%s", name, error)
+        return []
+    except Exception as error:  # a provider bug must not cost the battle
+        log.error("arena category model failed model=%s error=%r", name, error)
         return []
     return categories.from_model_reply(reply, deps.arena.policy.categories)
 
@@ -383,9 +391,8 @@ async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     policy = deps.arena.policy
     style, category = board_options(args.get("options") or "", policy.categories)
     community = await ctx.community()
-    board = await stored_board(
-        deps.storage, community.id, policy, style_requested=style, category=category
-    )
+    rated = await deps.storage.arena.rated(community.id)
+    board = fit_board(rated, policy, style_requested=style, category=category)
     if board.too_few:
         return [
             Reply(
@@ -396,6 +403,8 @@ async def leaderboard(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         ]
     standings = board.standings
     if not standings:
+        if left := left_out_note(board):  # ratings exist, none of them counts
+            return [Reply(f"No counted arena battles yet. {left}")]
         return [Reply("No revealed arena battles yet. Start one with /arena <prompt>.")]
     suffix = f"-{category}" if category else ""
     path = deps.charts_dir / f"arena-leaderboard-{community.id}{suffix}.png"

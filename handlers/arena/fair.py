@@ -24,7 +24,6 @@ from handlers.arena import bt, hygiene, style, style_fit
 from handlers.arena.battles import CHOICE_OF_WINNER, WINNER_OF_CHOICE, BattleRow, counts_of
 from handlers.arena.policy import ArenaPolicy
 from handlers.arena.raters import RaterCheck, Vote, check_raters
-from storage import Storage
 from storage.repos.arena import RatedBattle
 
 
@@ -154,31 +153,6 @@ def fit_board(
     )
 
 
-async def stored_board(
-    storage: Storage,
-    community_id: int | None,
-    policy: ArenaPolicy,
-    *,
-    style_requested: bool | None = None,
-    category: str | None = None,
-    rounds: int | None = None,
-    min_battles: int | None = None,
-    seed: int | None = 0,
-    anchor: tuple[str, float] | None = None,
-) -> FairBoard:
-    rated = await storage.arena.rated(community_id)
-    return fit_board(
-        rated,
-        policy,
-        style_requested=style_requested,
-        category=category,
-        rounds=rounds,
-        min_battles=min_battles,
-        seed=seed,
-        anchor=anchor,
-    )
-
-
 def from_rows(rows: list[BattleRow]) -> list[RatedBattle]:
     """Battles read from a FastChat file as ratings (one judge = one rater, no floor)."""
     judges: dict[str, int] = {}
@@ -209,6 +183,13 @@ def board_note(board: FairBoard) -> str:
         parts.append(f"Style-controlled (effects on the log-odds, per sd: {effects}).")
     else:
         parts.append("Not style-controlled.")
+    if left := left_out_note(board):
+        parts.append(left)
+    return " ".join(parts)
+
+
+def left_out_note(board: FairBoard) -> str:
+    """The "Left out: …" sentence: battles naming a model, ratings under the floor."""
     left = []
     if board.leaked:
         left.append(f"{board.leaked} battle{'s' if board.leaked != 1 else ''} naming a model")
@@ -216,6 +197,4 @@ def board_note(board: FairBoard) -> str:
         left.append(
             f"{board.too_fast} rating{'s' if board.too_fast != 1 else ''} faster than reading"
         )
-    if left:
-        parts.append("Left out: " + "; ".join(left) + ".")
-    return " ".join(parts)
+    return "Left out: " + "; ".join(left) + "." if left else ""

@@ -65,13 +65,19 @@ class ArenaPolicy(BaseModel):
     category_model: str = Field(
         default="", description="a configured model that also assigns categories ('' off)"
     )
+    # 40 characters a second is skimming speed (about 480 words a minute, twice an
+    # ordinary silent reading speed): slower readers are never cut off, while a press a
+    # second or two after a long pair of answers is plainly not a reading. The cap keeps
+    # the longest pairs (2 × max_output_chars) from asking more than half a minute.
     reading_chars_per_second: float = Field(
-        default=0.0,
+        default=40.0,
         ge=0,
         description="ratings faster than (both outputs' characters / this) are not counted "
-        "(0: no floor; 40 ≈ a quick reader)",
+        "(0: no floor; 40 ≈ skimming)",
     )
-    reading_floor_max_seconds: float = Field(default=30.0, ge=0)
+    reading_floor_max_seconds: float = Field(
+        default=30.0, ge=0, description="the reading-time floor is never longer than this"
+    )
     exclude_leaks: bool = Field(
         default=True, description="leave out battles whose output still names its model"
     )

@@ -242,18 +242,12 @@ def bootstrap(
         draw = np.bincount(rng.integers(0, data.battles, data.battles), minlength=data.battles)
         w = base_w * draw
         one = _Pass(data, w[data.order], reg)
-        theta = base.copy()
-        settled = False
-        for _ in range(max_iter):
-            grad, _ = one.gradient(theta)
-            step = inverse @ grad
-            theta = theta - step
-            if not np.all(np.isfinite(theta)):
-                break
-            if np.max(np.abs(step)) < tol:
-                settled = True
-                break
-        out[r] = theta if settled else fit(data, w, reg=reg, start=base, tol=tol)
+
+        def step(theta: Floats, one: _Pass = one) -> Floats:
+            return np.asarray(inverse @ one.gradient(theta)[0])
+
+        theta = bt.chord_steps(base.copy(), step, tol=tol, max_iter=max_iter)
+        out[r] = theta if theta is not None else fit(data, w, reg=reg, start=base, tol=tol)
     return out
 
 

@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.arena.board import stored_leaderboard
+from handlers.arena.fair import fit_board
 from handlers.audit.policy import ballots_private
 from handlers.core.deps import Deps
 from handlers.core.errors import BadBallot
@@ -193,17 +193,11 @@ async def _arena(deps: Deps, community_id: int, head: tuple[int, str]) -> list[S
     cached = boards.get(community_id)
     if cached is not None and cached[0] == head:
         return cached[1]
-    policy = deps.arena.policy
-    standings = await stored_leaderboard(
-        deps.storage,
-        community_id,
-        rounds=policy.bootstrap_rounds,
-        min_battles=policy.min_battles,
-        weighted=policy.weight_by_quality,
-    )
+    # the same board as /leaderboard: hygiene, rater weights and style control applied
+    fair = fit_board(await deps.storage.arena.rated(community_id), deps.arena.policy)
     board = [
         Standing(s.rank, s.model, s.rating, s.lower, s.upper, s.battles, s.win_rate)
-        for s in standings
+        for s in fair.standings
     ]
     boards[community_id] = (head, board)
     return board

@@ -1,4 +1,4 @@
-"""CLI import/export/leaderboard in FastChat's format; redaction, rater quality, pairing."""
+"""CLI import/export/leaderboard in FastChat's format; redaction, pairing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from bot.arena_cli import arena_command, read_battles
 from bot.settings import load_settings
 from handlers.arena import bt
-from handlers.arena.battles import counts_of, rater_quality, redact
+from handlers.arena.battles import counts_of, redact
 from handlers.arena.pairing import choose_pair, pair_weights
 from storage.schema_arena import arena_queue
 from tests.arena.test_arena_flow import _count
@@ -27,19 +27,6 @@ def test_redaction_hides_names_and_vendors_whole() -> None:
     )
     assert text == "I'm [redacted] by [redacted]; [redacted] is my sibling. Openair is fine."
     assert hits == 3
-
-
-def test_rater_quality_agreement_and_position_bias() -> None:
-    battles = {
-        1: [(1, "a"), (2, "a"), (3, "a"), (9, "a")],
-        2: [(1, "b"), (2, "b"), (3, "b"), (9, "a")],
-        3: [(1, "tie"), (2, "tie"), (3, "tie"), (9, "a")],
-    }
-    quality = rater_quality(battles)
-    good, lazy = quality[1], quality[9]
-    assert good.agreement == pytest.approx(4 / 5) and lazy.agreement == pytest.approx(2 / 5)
-    assert lazy.a_share == 1.0 and good.a_share == 0.5
-    assert lazy.weight < good.weight
 
 
 def test_pairing_favours_uncertain_pairs() -> None:

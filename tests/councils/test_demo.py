@@ -10,11 +10,13 @@ import pytest
 
 from bot.demo import run_demo
 from bot.settings import load_settings
+from tests.conftest import READING_FLOOR_ENV
 
 
 async def test_the_demo_elects_and_seats_a_council(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv(READING_FLOOR_ENV)  # the demo runs with the shipped reading floor
     code = await run_demo(load_settings(), tmp_path / "out")
     out = capsys.readouterr().out
     assert code == 0, out[-2000:]
@@ -37,3 +39,7 @@ async def test_the_demo_elects_and_seats_a_council(
     assert "Dispute d1 is final (2 uphold, 1 reject): Upheld: 1 credit voided by dispute d1" in out
     assert "1 credit (2.0) voided by dispute d1" in out
     assert "1 dispute jury re-drawn from the log" in out
+    # the raters read before they press, so their five ratings count
+    assert "… 1 minute later: the raters read both answers" in out
+    board = out.split("erin: /leaderboard", 1)[1].split("/rep alice", 1)[0]
+    assert board.count("· 5 battles ·") == 2 and "faster than reading" not in board

@@ -81,6 +81,7 @@ def bot_env(database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         GOVBOT_CHARTS_DIR=str(workdir / "charts"),
         GOVBOT_VOTING__REQUIRE_WALLET="false",
+        GOVBOT_ARENA__READING_CHARS_PER_SECOND="0",  # as tests/conftest.py: no floor
         GOVBOT_WEB__PORT=str(free_port()),
         PYTHONPATH=str(ROOT),
     )

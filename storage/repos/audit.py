@@ -44,8 +44,11 @@ def entry_hash(
     subject: str,
     payload_text: str,
 ) -> str:
-    """The chained hash of one entry; `govbot audit verify` recomputes exactly this."""
-    return chain_hash(prev_hash, seq, repr(at), community_id, kind, subject, payload_text)
+    """The chained hash of one entry; `govbot audit verify` recomputes exactly this.
+
+    The time is hashed as the float the column stores (`repr(float(at))`): a caller
+    passing an int (`at=0`) must hash "0.0", what is read back, not "0"."""
+    return chain_hash(prev_hash, seq, repr(float(at)), community_id, kind, subject, payload_text)
 
 
 def chain_hash(

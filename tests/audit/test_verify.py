@@ -90,6 +90,15 @@ async def test_verify_passes_on_an_honest_ledger(session: Core) -> None:
     assert report.proposals_checked == 3
 
 
+async def test_an_entry_timed_with_an_int_verifies(session: Core) -> None:
+    # the column stores a float, so the hash must be of "1800000000.0", not "1800000000"
+    await session.storage.communities.update_settings(
+        1, {"voting": {"allow_unlinked": True}}, by=1, at=1_800_000_000
+    )
+    report = await verify(session.storage)
+    assert report.ok, report.problems
+
+
 async def test_altered_audit_payload_is_named(session: Core) -> None:
     entries = await _entries(session)
     target = next(e for e in entries if e.kind == "ballot.cast")

@@ -1,7 +1,7 @@
 """`govbot export <ledger> --format csv|json [--out FILE]`: the ledgers, for anyone to check.
 
 Each ledger is one entry in `LEDGERS`: a name, the query that yields its rows, and its
-columns (documented in docs/audit.md). Adding a ledger is adding one entry.
+columns (documented in README, "Exported ledgers"). Adding a ledger is adding one entry.
 
 * `proposals` — every proposal with its rules and, once closed, its published result.
 * `ballots` — every counted ballot: proposal, voter (member number and display name),

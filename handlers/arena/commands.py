@@ -453,7 +453,7 @@ async def raters(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     mode = "on" if policy.weight_by_quality else "off"
     lines.append(
         f"Weights apply in the fit ({mode}: arena.weight_by_quality) and in the raters' "
-        "reward pool. Formulas: docs/arena_fair.md."
+        "reward pool. Formulas: README, A fairer arena."
     )
     return [Reply("\n".join(lines), private=True)]
 

@@ -1,4 +1,4 @@
-"""The published audit log: one JSON object per line (docs/audit.md describes it in full).
+"""The published audit log: one JSON object per line (README, "The log format").
 
 A line carries everything needed to recompute its entry's hash without the database:
 

@@ -3,7 +3,7 @@
 Pure and deterministic, so `govbot audit verify` recomputes every closed epoch from the
 inputs its closing entry logged and finds any amount that differs.
 
-The steps (docs/rewards.md has the formulas):
+The steps (README, "How an epoch is allocated", has the formulas):
 
 1. The epoch's total T = budget + carry-in is split over the pools by their
    percentages, largest remainder (Hare–Niemeyer): the pool amounts add up to T.

@@ -1,4 +1,4 @@
-"""A verifier written from docs/audit.md alone, as an outsider would write one.
+"""A verifier written from the README's audit section alone, as an outsider would write one.
 
 It imports nothing from govbot: it reads JSON lines, re-hashes each entry as the
 document describes, checks the links, and re-counts the totals of closed single-choice

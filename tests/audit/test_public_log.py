@@ -1,7 +1,7 @@
 """The published audit log: exported, served, checked offline, tampered with.
 
 Every check runs two verifiers: govbot's (`govbot audit verify --log`) and the one in
-tests/audit/independent.py, written from docs/audit.md alone. Altered logs — an edited
+tests/audit/independent.py, written from the README's audit section alone. Altered logs — an edited
 payload, a dropped line, two lines swapped, a file cut short — must fail at the line
 that was touched, in both.
 """

@@ -28,6 +28,7 @@ from handlers.councils.terms import (
     term_seconds,
 )
 from handlers.proposals.cards import when
+from handlers.proposals.opening import new_proposal
 from handlers.proposals.options import build_draft
 from handlers.voting.methods.parsing import loose_key
 from handlers.voting.rules.params import MAX_ELECTION_CHOICES
@@ -115,24 +116,8 @@ async def new_election_proposal(
         **option_values,
     }
     draft = build_draft(values, deps.policy)
-    strategy = deps.strategies.parse(draft.weight)
-    return NewProposal(
-        community_id=council.community_id,
-        title=draft.title,
-        body=draft.body,
-        choices=draft.choices,
-        method=draft.method,
-        strategy=strategy.spec,
-        snapshot=await strategy.snapshot(council.community_id),
-        quorum=draft.quorum,
-        threshold=draft.threshold,
-        hidden=draft.hidden,
-        profile=None,
-        author_id=council.created_by,
-        created_at=now,
-        ends_at=now + draft.hours * HOUR,
-        eligible_power=await strategy.eligible_power(council.community_id),
-        options=draft.options,
+    return await new_proposal(
+        deps, draft, community_id=council.community_id, author_id=council.created_by, now=now
     )
 
 

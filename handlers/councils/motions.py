@@ -21,6 +21,7 @@ from handlers.core.events import CouncilSeatsChanged
 from handlers.councils.elections import seats_text
 from handlers.councils.terms import HOUR, council_lead, veto_needed
 from handlers.proposals.cards import when
+from handlers.proposals.opening import new_proposal
 from handlers.proposals.options import build_draft
 from storage.records import ProposalRecord
 from storage.repos.council_records import (
@@ -199,24 +200,8 @@ async def new_recall_proposal(
         },
         deps.policy,
     )
-    strategy = deps.strategies.parse(draft.weight)
-    return NewProposal(
-        community_id=council.community_id,
-        title=draft.title,
-        body=draft.body,
-        choices=draft.choices,
-        method=draft.method,
-        strategy=strategy.spec,
-        snapshot=await strategy.snapshot(council.community_id),
-        quorum=draft.quorum,
-        threshold=draft.threshold,
-        hidden=False,
-        profile=None,
-        author_id=author_id,
-        created_at=now,
-        ends_at=now + draft.hours * HOUR,
-        eligible_power=await strategy.eligible_power(council.community_id),
-        options=draft.options,
+    return await new_proposal(
+        deps, draft, community_id=council.community_id, author_id=author_id, now=now
     )
 
 

@@ -11,16 +11,17 @@ other seats. The ruling can be appealed to a jury of 2K+1 like any.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from handlers.core.deps import Deps
 from handlers.core.errors import NotAllowed
+from handlers.proposals.opening import new_proposal
 from handlers.proposals.options import build_draft
 from storage.records import CommunityRecord, ProposalRecord
 from storage.repos.council_records import CouncilRecord
 from storage.repos.proposals import NewProposal
 
-HOUR = 3600.0
 CHOICES = ("Uphold", "Reject")
 
 
@@ -68,25 +69,15 @@ async def council_vote(
         },
         deps.policy,
     )
-    strategy = deps.strategies.parse(draft.weight)
-    return NewProposal(
+    opened = await new_proposal(
+        deps,
+        draft,
         community_id=council.community_id,
-        title=draft.title,
-        body=draft.body,
-        choices=draft.choices,
-        method=draft.method,
-        strategy=strategy.spec,
-        snapshot=await strategy.snapshot(council.community_id),
-        quorum=None,
-        threshold=None,
-        hidden=True,
-        profile=None,
         author_id=author_id,
-        created_at=now,
-        ends_at=now + hours * HOUR,
+        now=now,
         eligible_power=float(eligible_seats),  # the parties' seats cannot vote
-        options=draft.options,
     )
+    return replace(opened, quorum=None, threshold=None, hidden=True)
 
 
 def council_outcome(proposal: ProposalRecord) -> tuple[str, dict[str, Any]]:

@@ -12,10 +12,10 @@ from handlers.core.registry import Param, Registry
 from handlers.core.types import Reply
 from handlers.proposals.cards import header, proposal_card, refresh, result_card, when
 from handlers.proposals.closing import announce, close_proposal
+from handlers.proposals.opening import new_proposal
 from handlers.proposals.options import MAX_BODY, USAGE, build_draft, parse_propose_text
 from handlers.voting import methods
 from storage.records import ProposalRecord
-from storage.repos.proposals import NewProposal
 
 ID = Param("id", int, "the proposal number, e.g. 12", autocomplete="proposal")
 
@@ -93,7 +93,7 @@ COMMANDS = Registry()
 async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     await check_may_propose(ctx)
     draft = build_draft(args, ctx.deps.policy)
-    strategy = ctx.deps.strategies.parse(draft.weight)
+    ctx.deps.strategies.parse(draft.weight)  # a bad weight= is refused before the rest
     community = await ctx.community()
     member = await ctx.member()
     open_mine = [
@@ -106,24 +106,7 @@ async def propose(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         raise NotAllowed(f"You already have {limit} open proposals; close one first.")
     now = ctx.now()
     proposal = await ctx.deps.storage.proposals.create(
-        NewProposal(
-            community_id=community.id,
-            title=draft.title,
-            body=draft.body,
-            choices=draft.choices,
-            method=draft.method,
-            strategy=strategy.spec,
-            snapshot=await strategy.snapshot(community.id),
-            quorum=draft.quorum,
-            threshold=draft.threshold,
-            hidden=draft.hidden,
-            profile=draft.profile,
-            author_id=member.id,
-            created_at=now,
-            ends_at=now + draft.hours * 3600,
-            eligible_power=await strategy.eligible_power(community.id),
-            options=draft.options,
-        )
+        await new_proposal(ctx.deps, draft, community_id=community.id, author_id=member.id, now=now)
     )
     card = await proposal_card(ctx.deps, proposal)
     posted = Reply(

@@ -89,12 +89,18 @@ async def _record(
     )
 
 
+async def _should_move(deps: Deps, rule: RoleRule, member: MemberRecord, verdict: Verdict) -> bool:
+    """A granted-or-not role moves only when the rule's answer is known and differs from
+    what the bot last did (an unknown answer changes nobody's role)."""
+    current = await deps.storage.roles.get(member.id, rule.name)
+    held = current is not None and current.state == "granted"
+    return verdict.holds is not None and verdict.holds != held
+
+
 async def _discord(
     deps: Deps, rule: RoleRule, member: MemberRecord, verdict: Verdict, why: str
 ) -> list[Reply]:
-    current = await deps.storage.roles.get(member.id, rule.name)
-    held = current is not None and current.state == "granted"
-    if verdict.holds is None or verdict.holds == held:
+    if not await _should_move(deps, rule, member, verdict):
         return []
     sink = deps.roles.sinks.get("discord")
     if sink is None:
@@ -140,9 +146,7 @@ async def tell(deps: Deps, member: MemberRecord, text: str) -> None:
 async def _console(
     deps: Deps, rule: RoleRule, member: MemberRecord, verdict: Verdict, why: str
 ) -> list[Reply]:
-    current = await deps.storage.roles.get(member.id, rule.name)
-    held = current is not None and current.state == "granted"
-    if verdict.holds is None or verdict.holds == held:
+    if not await _should_move(deps, rule, member, verdict):
         return []
     state = "granted" if verdict.holds else "revoked"
     if not await _record(deps, rule, member, "console", state, _reason(why, verdict)):

@@ -26,6 +26,8 @@ async def new_proposal(
     """`eligible_power` replaces the strategy's when the caller knows better (a vote
     some seats may not take part in)."""
     strategy = deps.strategies.parse(draft.weight)
+    # The snapshot first: a token strategy's eligible power is the supply at that block.
+    snapshot = await strategy.snapshot(community_id)
     if eligible_power is None:
         eligible_power = await strategy.eligible_power(community_id)
     return NewProposal(
@@ -35,7 +37,7 @@ async def new_proposal(
         choices=draft.choices,
         method=draft.method,
         strategy=strategy.spec,
-        snapshot=await strategy.snapshot(community_id),
+        snapshot=snapshot,
         quorum=draft.quorum,
         threshold=draft.threshold,
         hidden=draft.hidden,
